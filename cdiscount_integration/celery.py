@@ -1,0 +1,11 @@
+"""The Celery app. Tasks live in channels/tasks.py; the beat schedule in channels/schedules.py."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cdiscount_integration.settings")
+
+app = Celery("cdiscount_integration")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

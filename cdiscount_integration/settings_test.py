@@ -1,0 +1,20 @@
+"""Settings for the test suite: production settings with a test key and plain-http cookies."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1maWVsZC1lbmNyeXB0aW9uLWtleS0wMTIzNDU=")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# Tests never reach a real Cdiscount server; the simulator fixture overrides these.
+os.environ.setdefault("CDISCOUNT_AUTH_URL", "http://127.0.0.1:9/auth")
+os.environ.setdefault("CDISCOUNT_API_URL", "http://127.0.0.1:9/seller/v2")
+os.environ.setdefault("CDISCOUNT_STS_URL", "http://127.0.0.1:9/sts/")
+os.environ.setdefault("CDISCOUNT_SOAP_URL", "http://127.0.0.1:9/soap")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CDISCOUNT_TIMEOUT = 3.0

@@ -1,0 +1,272 @@
+"""What both API generations share: the HTTP funnel, the token-refresh-retry rule, redaction.
+
+Every HTTP call of either client goes through `_send` (one session, one timeout, transport
+failures mapped to CdiscountConnectionError); every authenticated operation goes through
+`_with_token`, the only place that refreshes a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+
+from .errors import (
+    CdiscountConnectionError,
+    CdiscountError,
+    MalformedResponseError,
+    RateLimitError,
+    ServerError,
+    TokenRejectedError,
+)
+from .results import Token
+
+logger = logging.getLogger("channels.cdiscount")
+
+T = TypeVar("T")
+E = TypeVar("E", bound=CdiscountError)
+
+REDACTED = "***"
+# Token answers carry secrets under these keys: hidden even before the client knows the value.
+_SECRET_JSON_KEYS = re.compile(
+    r'("(?:access_token|refresh_token|id_token|client_secret|password)"\s*:\s*)"[^"]*"'
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - utc_now()).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def response_text(response: requests.Response) -> str:
+    # Decoded without charset sniffing: bodies kept for errors only, sniffing large ones is slow.
+    return response.content.decode(response.encoding or "utf-8", errors="replace")
+
+
+def media_type(response: requests.Response) -> str:
+    return response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+class BaseClient:
+    """Shared machinery; subclasses implement `_request_token` and their operations."""
+
+    _api_label = "Cdiscount"
+
+    def __init__(
+        self,
+        *,
+        token: str | None,
+        timeout: float,
+        auto_refresh: bool,
+        on_token: Callable[[Token], None] | None,
+        session: requests.Session | None,
+    ) -> None:
+        self._token_value: str | None = token or None
+        self._timeout = timeout
+        self._auto_refresh = auto_refresh
+        self._on_token = on_token
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        # Every token this client has held: an old one echoed back must be redacted too.
+        self._known_tokens: set[str] = {token} if token else set()
+
+    # -- public -----------------------------------------------------------------------------
+
+    @property
+    def token(self) -> str | None:
+        """The current token string, or None before the first Get Token."""
+        return self._token_value
+
+    def get_token(self) -> Token:
+        """Always asks the token endpoint; keeps the token and hands it to on_token."""
+        token = self._request_token()
+        self._token_value = token.value
+        self._known_tokens.add(token.value)
+        logger.info(
+            "%s: new token received, valid until %s",
+            self._api_label,
+            token.expires_at.isoformat(),
+        )
+        if self._on_token is not None:
+            self._on_token(token)
+        return token
+
+    def close(self) -> None:
+        """Closes the HTTP session if this client created it."""
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} token={'set' if self._token_value else 'none'}>"
+
+    # -- for subclasses -----------------------------------------------------------------------
+
+    def _request_token(self) -> Token:
+        raise NotImplementedError
+
+    def _secrets(self) -> list[str]:
+        """Values that must never appear in an exception or a log line."""
+        return list(self._known_tokens)
+
+    def _with_token(self, operation: str, call: Callable[[str], T]) -> T:
+        """Runs `call(token)`; on a rejected token, refreshes once and retries once.
+
+        At most one token request per operation: a token fetched just now for this call is not
+        replaced again when rejected (token requests are rate limited, §O1).
+        """
+        fetched_now = False
+        if self._token_value is None:
+            if not self._auto_refresh:
+                raise self._error(
+                    TokenRejectedError, f"{operation}: no access token (use Get Token first)"
+                )
+            self.get_token()
+            fetched_now = True
+        try:
+            return call(self._token_value)
+        except TokenRejectedError:
+            if not self._auto_refresh or fetched_now:
+                raise
+            logger.warning("%s: token rejected; getting a new token and retrying once", operation)
+        # Outside the except block so a second failure is not chained onto the first.
+        self.get_token()
+        return call(self._token_value)
+
+    def _send(self, method: str, url: str, *, operation: str, **kwargs: Any) -> requests.Response:
+        """The HTTP funnel: one session, always the timeout, transport failures mapped."""
+        host = urlsplit(url).netloc
+        started = time.monotonic()
+        try:
+            # No redirects: a redirected POST could carry the client secret to another host.
+            response = self._session.request(
+                method, url, timeout=self._timeout, allow_redirects=False, **kwargs
+            )
+        except requests.exceptions.Timeout as exc:
+            raise self._error(
+                CdiscountConnectionError,
+                f"{operation}: no answer from {host} within {self._timeout:g} s "
+                f"({type(exc).__name__})",
+            ) from exc
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+        ) as exc:
+            raise self._error(
+                CdiscountConnectionError,
+                f"{operation}: connection to {host} failed or was dropped ({type(exc).__name__})",
+            ) from exc
+        except requests.exceptions.ContentDecodingError as exc:
+            raise self._error(
+                MalformedResponseError,
+                f"{operation}: the answer from {host} could not be decoded",
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            # Not chained: some of these (InvalidHeader) quote header values, i.e. the token.
+            raise self._error(
+                CdiscountError,
+                f"{operation}: the request to {host} could not be sent ({type(exc).__name__})",
+            ) from None
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.info("%s -> HTTP %s in %.0f ms", operation, response.status_code, elapsed_ms)
+        return response
+
+    def _transient_error(
+        self,
+        response: requests.Response,
+        operation: str,
+        *,
+        cdiscount_message: str | None = None,
+        trace_id: str | None = None,
+    ) -> CdiscountError | None:
+        """The error for a 429 or 5xx (same meaning on every endpoint of both generations)."""
+        status = response.status_code
+        if status == 429:
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            wait = f"; retry after {retry_after:g} s" if retry_after is not None else ""
+            return self._error(
+                RateLimitError,
+                f"{operation}: too many requests (HTTP 429){wait}",
+                response=response,
+                cdiscount_message=cdiscount_message,
+                trace_id=trace_id,
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            return self._error(
+                ServerError,
+                f"{operation}: Cdiscount server error (HTTP {status}), retry later",
+                response=response,
+                cdiscount_message=cdiscount_message,
+                trace_id=trace_id,
+            )
+        return None
+
+    def _error(
+        self,
+        cls: type[E],
+        message: str,
+        *,
+        response: requests.Response | None = None,
+        cdiscount_message: str | None = None,
+        trace_id: str | None = None,
+        **extra: Any,
+    ) -> E:
+        """Builds an error with secrets redacted everywhere, and logs it with its trace id."""
+        cdiscount_message = self._redact(cdiscount_message)
+        if cdiscount_message:
+            message = f"{message}: {cdiscount_message}"
+        if trace_id:
+            message = f"{message} [trace id {trace_id}]"
+        message = self._redact(message)
+        body = self._redact(response_text(response)) if response is not None else None
+        error = cls(
+            message,
+            status=response.status_code if response is not None else None,
+            cdiscount_message=cdiscount_message,
+            trace_id=trace_id,
+            body=body,
+            **extra,
+        )
+        logger.warning("%s (%s)", message, cls.__name__)
+        return error
+
+    def _redact(self, text: str | None) -> str | None:
+        if not text:
+            return text
+        # Longest first, so a secret that contains another is hidden whole.
+        for secret in sorted(filter(None, self._secrets()), key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return _SECRET_JSON_KEYS.sub(rf'\1"{REDACTED}"', text)

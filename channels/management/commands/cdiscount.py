@@ -1,0 +1,203 @@
+"""`manage.py cdiscount COMMAND`: what admins click, for operators to script (PRODUCT.md §4).
+
+Every subcommand runs the same forms and services as the pages, prints a one-line result (or
+JSON with --json), and exits non-zero on failure.
+"""
+
+import getpass
+import json
+import sys
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models
+
+from channels.forms import GeneralSettingsForm
+from channels.models import CdiscountAccount, Company
+from channels.services.accounts import account_settings_update, company_create, user_create
+from channels.services.tokens import account_get_token, account_test_token
+
+SETTING_KEYS = GeneralSettingsForm.Meta.fields
+BOOLEAN_KEYS = {
+    name
+    for name in SETTING_KEYS
+    if isinstance(CdiscountAccount._meta.get_field(name), models.BooleanField)
+}
+
+
+class Command(BaseCommand):
+    help = "Cdiscount integration: companies, users, General Settings and actions."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
+
+        p = sub.add_parser("company-create", help="Create a company; prints its id.")
+        p.add_argument("name")
+        self._json(p)
+
+        p = sub.add_parser("user-create", help="Create a login for a company (password on stdin).")
+        p.add_argument("username")
+        p.add_argument("--company", type=int, required=True)
+        self._json(p)
+
+        p = sub.add_parser("settings", help="Show or change General Settings (key=value ...).")
+        p.add_argument("--company", type=int, required=True)
+        p.add_argument("pairs", nargs="*", metavar="key=value")
+        self._json(p)
+
+        for name, help_text in (
+            ("get-token", "Get a new access token."),
+            ("test-token", "Test the stored token's validity."),
+        ):
+            p = sub.add_parser(name, help=help_text)
+            target = p.add_mutually_exclusive_group(required=True)
+            target.add_argument("--company", type=int)
+            target.add_argument("--all", action="store_true", help="every enabled account")
+            self._json(p)
+
+    @staticmethod
+    def _json(parser):
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args, **options):
+        handler = getattr(self, "do_" + options["subcommand"].replace("-", "_"))
+        handler(options)
+
+    # Output -------------------------------------------------------------------------------
+    def _emit(self, options, line: str, payload: dict) -> None:
+        self.stdout.write(json.dumps(payload, default=str) if options["json"] else line)
+
+    def _fail(self, options, line: str, payload: dict):
+        if options["json"]:
+            self.stdout.write(json.dumps({"ok": False, **payload}, default=str))
+        raise CommandError(line)
+
+    @staticmethod
+    def _company(company_id: int) -> Company:
+        try:
+            return Company.objects.get(pk=company_id)
+        except Company.DoesNotExist:
+            raise CommandError(f"No company with id {company_id}.") from None
+
+    # Subcommands ---------------------------------------------------------------------------
+    def do_company_create(self, options):
+        name = options["name"].strip()
+        if not name:
+            raise CommandError("The company name cannot be empty.")
+        company = company_create(name=name)
+        self._emit(options, str(company.pk), {"ok": True, "id": company.pk, "name": company.name})
+
+    def do_user_create(self, options):
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        company = self._company(options["company"])
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password: ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CommandError("Give the password on standard input.")
+        if get_user_model().objects.filter(username=options["username"]).exists():
+            raise CommandError(f"The username {options['username']} is taken.")
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
+        user = user_create(username=options["username"], password=password, company=company)
+        self._emit(
+            options,
+            f"user {user.username} (id {user.pk}) can log in to company {company.pk}",
+            {"ok": True, "id": user.pk, "username": user.username, "company": company.pk},
+        )
+
+    def do_settings(self, options):
+        company = self._company(options["company"])
+        account, _ = CdiscountAccount.objects.get_or_create(company=company)
+        if options["pairs"]:
+            self._change_settings(options, account)
+            account.refresh_from_db()
+        shown = settings_display(account)
+        line = f"company {company.pk}: " + " ".join(f"{k}={v}" for k, v in shown.items())
+        self._emit(options, line, {"ok": True, "company": company.pk, "settings": shown})
+
+    def _change_settings(self, options, account: CdiscountAccount) -> None:
+        overrides = {}
+        for pair in options["pairs"]:
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise CommandError(f"Write each setting as key=value (got {pair!r}).")
+            if key not in SETTING_KEYS:
+                raise CommandError(f"Unknown setting {key!r}. Known: {', '.join(SETTING_KEYS)}.")
+            if key in BOOLEAN_KEYS and value not in ("true", "false"):
+                raise CommandError(f"{key}: write true or false.")
+            overrides[key] = value
+        data = form_data_for(account)
+        data.update(overrides)
+        form = GeneralSettingsForm(data, instance=account)
+        if not form.is_valid():
+            errors = {field: [str(m) for m in msgs] for field, msgs in form.errors.items()}
+            line = "Nothing saved. " + " ".join(
+                f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()
+            )
+            self._fail(options, line, {"errors": errors})
+        account_settings_update(account=account, changes=form.changes(), source="cli")
+
+    def _run_action(self, options, action) -> None:
+        if options["all"]:
+            accounts = list(CdiscountAccount.objects.filter(enabled=True).select_related("company"))
+        else:
+            company = self._company(options["company"])
+            accounts = [CdiscountAccount.objects.get_or_create(company=company)[0]]
+        failed = 0
+        for account in accounts:
+            result = action(account_id=account.pk)
+            failed += not result.ok
+            self._emit(
+                options,
+                f"company {account.company_id}: {result.message}",
+                {"ok": result.ok, "company": account.company_id, "message": result.message},
+            )
+        if failed:
+            raise CommandError(f"{failed} of {len(accounts)} failed.")
+
+    def do_get_token(self, options):
+        self._run_action(options, account_get_token)
+
+    def do_test_token(self, options):
+        self._run_action(options, account_test_token)
+
+
+def form_data_for(account: CdiscountAccount) -> dict[str, str]:
+    """The account's current values as the Edit form would post them (password blank = keep)."""
+    data = {}
+    for name in SETTING_KEYS:
+        value = getattr(account, name)
+        if name == "password":
+            data[name] = ""
+        elif name in BOOLEAN_KEYS:
+            data[name] = "true" if value else "false"
+        elif isinstance(value, Decimal):
+            data[name] = f"{value:.2f}"
+        else:
+            data[name] = str(value)
+    return data
+
+
+def settings_display(account: CdiscountAccount) -> dict[str, str]:
+    """General Settings with secrets masked, as the page shows them."""
+    shown = {}
+    for name in SETTING_KEYS:
+        value = getattr(account, name)
+        if name == "password":
+            shown[name] = "(set)" if value else "(not set)"
+        elif name in BOOLEAN_KEYS:
+            shown[name] = "true" if value else "false"
+        else:
+            shown[name] = str(value)
+    shown["access_token"] = account.masked_token or "(none)"
+    shown["token_expires_at"] = (
+        account.token_expires_at.isoformat() if account.token_expires_at else ""
+    )
+    return shown

@@ -1,0 +1,109 @@
+"""`make run`: migrate, make a demo company and login, then serve the app against the simulator.
+
+Starts the Cdiscount simulator and the web server as child processes with the four Cdiscount
+URLs pointed at the simulator (PRODUCT.md §5), and stops them all on Ctrl-C.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from channels.models import Company, Membership
+from channels.services.accounts import company_create
+
+DEMO_COMPANY = "Demo Shop"
+DEMO_USERNAME = "demo"
+
+
+class Command(BaseCommand):
+    help = "Development: the web app, a worker and the Cdiscount simulator, in one command."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--simulator-port", type=int, default=8100)
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        login, password = self._demo_login()
+        sim = f"http://127.0.0.1:{options['simulator_port']}"
+        env = {
+            **os.environ,
+            "DEBUG": "true",
+            "CDISCOUNT_AUTH_URL": f"{sim}/auth/realms/maas/protocol/openid-connect/token",
+            "CDISCOUNT_API_URL": f"{sim}/seller/v2",
+            "CDISCOUNT_STS_URL": f"{sim}/users/httpIssue.svc/",
+            "CDISCOUNT_SOAP_URL": f"{sim}/MarketplaceAPIService.svc",
+            "PUBLIC_BASE_URL": f"http://{options['host']}:{options['port']}",
+        }
+        python = sys.executable
+        children = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+                [
+                    python,
+                    "manage.py",
+                    "cdiscount_simulator",
+                    "--port",
+                    str(options["simulator_port"]),
+                ],
+                env=env,
+            ),
+        ]
+        time.sleep(1.0)
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    python,
+                    "manage.py",
+                    "runserver",
+                    "--noreload",
+                    f"{options['host']}:{options['port']}",
+                ],
+                env=env,
+            )
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nThe app is at http://{options['host']}:{options['port']}/ "
+                f"(company {DEMO_COMPANY!r}; log in as {login} / {password}).\n"
+                f"The Cdiscount simulator is at {sim}/ (demo API credentials printed above).\n"
+                "Ctrl-C stops everything.\n"
+            )
+        )
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGINT)
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    def _demo_login(self) -> tuple[str, str]:
+        """The demo company and its login; the password is new at every start and printed."""
+        company = Company.objects.filter(name=DEMO_COMPANY).first() or company_create(
+            name=DEMO_COMPANY
+        )
+        User = get_user_model()
+        user = User.objects.filter(username=DEMO_USERNAME).first() or User(username=DEMO_USERNAME)
+        password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        user.set_password(password)
+        user.save()
+        Membership.objects.get_or_create(user=user, company=company)
+        if not settings.DEBUG:
+            self.stderr.write("Warning: DEBUG is off; `make run` is meant for development.")
+        return DEMO_USERNAME, password

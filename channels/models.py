@@ -1,0 +1,398 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .fields import EncryptedTextField
+
+MAX_SAFETY_QTY = 100_000
+MAX_FEE = Decimal("9999.99")
+
+
+class Company(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=settings.DEFAULT_COMPANY_TIME_ZONE
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="companies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}"
+
+
+class CdiscountApi(models.TextChoices):
+    OCTOPIA = "octopia", _("Octopia Seller API v2")
+    MARKETPLACE = "marketplace", _("Cdiscount Marketplace API (legacy)")
+
+
+class CdiscountAccount(models.Model):
+    """A company's Cdiscount connection: the General Settings page (PRODUCT.md §1-§2)."""
+
+    # Fields whose change invalidates the stored token: it was issued for other credentials.
+    CREDENTIAL_FIELDS = ("api", "username", "password", "seller_id")
+    SECRET_FIELDS = ("password", "access_token")
+
+    company = models.OneToOneField(
+        Company, on_delete=models.CASCADE, related_name="cdiscount_account"
+    )
+    # Credentials
+    enabled = models.BooleanField(_("Enabled"), default=False)
+    api = models.CharField(
+        _("API"), max_length=20, choices=CdiscountApi.choices, default=CdiscountApi.OCTOPIA
+    )
+    username = models.CharField(_("Username"), max_length=200, blank=True)
+    password = EncryptedTextField(_("Password"), blank=True)
+    seller_id = models.CharField(_("Seller ID"), max_length=32, blank=True)
+    access_token = EncryptedTextField(_("Access Token"), blank=True)
+    token_received_at = models.DateTimeField(null=True, blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    last_check_at = models.DateTimeField(null=True, blank=True)
+    last_check_ok = models.BooleanField(null=True, blank=True)
+    last_check_message = models.CharField(max_length=500, blank=True)
+    # Options
+    safety_qty = models.PositiveIntegerField(
+        _("Safety Qty"), default=0, validators=[MaxValueValidator(MAX_SAFETY_QTY)]
+    )
+    shipping_fee = models.DecimalField(
+        _("Shipping Fee"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_FEE)],
+    )
+    additional_shipping_fee = models.DecimalField(
+        _("Additional Shipping Fee"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_FEE)],
+    )
+    # Controls
+    enable_inventory_upload = models.BooleanField(_("Enable Inventory Upload"), default=False)
+    exclude_price_upload = models.BooleanField(_("Exclude Price Upload"), default=False)
+    enable_order_download = models.BooleanField(_("Enable Order Download"), default=False)
+    allow_unpaid_order = models.BooleanField(_("Allow UnPaid Order"), default=False)
+    enable_order_fulfillment_upload = models.BooleanField(
+        _("Enable Order Fulfillment Upload"), default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Cdiscount account")
+
+    def __str__(self) -> str:
+        return f"Cdiscount account of {self.company}"
+
+    @property
+    def is_octopia(self) -> bool:
+        return self.api == CdiscountApi.OCTOPIA
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.username and self.password and (self.seller_id or not self.is_octopia))
+
+    @property
+    def has_token(self) -> bool:
+        return bool(self.access_token)
+
+    @property
+    def token_is_current(self) -> bool:
+        return bool(
+            self.access_token and self.token_expires_at and self.token_expires_at > timezone.now()
+        )
+
+    @property
+    def masked_token(self) -> str:
+        return mask_secret(self.access_token)
+
+
+def mask_secret(value: str) -> str:
+    """First 4 and last 4 characters only (PRODUCT.md §2); short values are fully hidden."""
+    if not value:
+        return ""
+    if len(value) <= 12:
+        return "…" * 3
+    return f"{value[:4]}…{value[-4:]}"
+
+
+class SettingsChange(models.Model):
+    """Who changed which General Settings fields, and when; never the secret values."""
+
+    class Source(models.TextChoices):
+        WEB = "web", _("web")
+        CLI = "cli", _("command line")
+        ACTION = "action", _("action")
+
+    account = models.ForeignKey(
+        CdiscountAccount, on_delete=models.CASCADE, related_name="settings_changes"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    fields = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.fields)} changed at {self.changed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def field_labels(self) -> list[str]:
+        """The changed fields as the page labels them, in the active language."""
+        labels = []
+        for name in self.fields:
+            try:
+                labels.append(str(CdiscountAccount._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:  # a field since removed: show its name
+                labels.append(name)
+        return labels
+
+
+class Product(models.Model):
+    """A product of the seller's catalogue, as offered on Cdiscount (by EAN)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="products")
+    sku = models.CharField(_("SKU"), max_length=100)
+    ean = models.CharField(_("EAN"), max_length=14, blank=True)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    quantity = models.PositiveIntegerField(_("available quantity"), default=0)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "sku"], name="unique_product_sku")
+        ]
+
+    def __str__(self) -> str:
+        return self.sku
+
+
+class Job(models.Model):
+    """One run of a background job, manual or scheduled (PRODUCT.md §2 Jobs page)."""
+
+    class Kind(models.TextChoices):
+        TOKEN_REFRESH = "token_refresh", _("Token refresh")
+        ORDER_DOWNLOAD = "order_download", _("Order download")
+        INVENTORY_UPLOAD = "inventory_upload", _("Inventory upload")
+        FULFILLMENT_UPLOAD = "fulfillment_upload", _("Fulfillment upload")
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", _("Manual")
+        SCHEDULED = "scheduled", _("Scheduled")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        PROCESSING = "processing", _("Processing")
+        COMPLETED = "completed", _("Completed")
+        PARTIAL_SUCCESS = "partial_success", _("Partial Success")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        SKIPPED = "skipped", _("Skipped")
+
+    FINISHED = (
+        Status.COMPLETED,
+        Status.PARTIAL_SUCCESS,
+        Status.FAILED,
+        Status.CANCELLED,
+        Status.SKIPPED,
+    )
+
+    account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCHEDULED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    progress = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True)
+    trace_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Job #{self.pk} {self.kind} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class JobLog(models.Model):
+    """One line per record a job handled, with an error flag (the job's output)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="logs")
+    created_at = models.DateTimeField(default=timezone.now)
+    record = models.CharField(max_length=100, blank=True)
+    message = models.TextField()
+    is_error = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class JobLock(models.Model):
+    """At most one running job per account and kind; expires so a killed worker frees it."""
+
+    account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=30, choices=Job.Kind.choices)
+    job = models.ForeignKey(Job, null=True, on_delete=models.SET_NULL)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "kind"], name="unique_job_lock")]
+
+
+class SyncCursor(models.Model):
+    """Where an incremental job resumes: moved only by a successful run."""
+
+    account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE)
+    kind = models.CharField(max_length=30, choices=Job.Kind.choices)
+    position = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind"], name="unique_sync_cursor")
+        ]
+
+
+class Order(models.Model):
+    """A Cdiscount order, upserted by (account, order number): never a duplicate."""
+
+    account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE, related_name="orders")
+    order_number = models.CharField(_("order number"), max_length=64)
+    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    status = models.CharField(_("Cdiscount state"), max_length=64)
+    paid = models.BooleanField(_("paid"), default=False)
+    closed = models.BooleanField(default=False)
+    ordered_at = models.DateTimeField(_("ordered at"), null=True, blank=True)
+    cdiscount_updated_at = models.DateTimeField(null=True, blank=True)
+    ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    customer_name = models.CharField(max_length=200, blank=True)
+    billing_address = models.JSONField(null=True, blank=True)
+    shipping_address = models.JSONField(null=True, blank=True)
+    total_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    commission = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    raw_payload = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "order_number"], name="unique_order_number")
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"]),
+            models.Index(fields=["account", "-ordered_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_id = models.CharField(max_length=64)
+    sku = models.CharField(_("SKU"), max_length=100)
+    ean = models.CharField(_("EAN"), max_length=14, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    total_price = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    status = models.CharField(max_length=64, blank=True)
+    seller_fulfilled = models.BooleanField(default=True)
+    product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_id"], name="unique_order_line")
+        ]
+
+
+class AcceptanceRequest(models.Model):
+    """An order that arrived awaiting the seller's acceptance, and what was decided.
+
+    Kept even when unpaid orders are not imported: the pending ones form the "awaiting your
+    acceptance" list, so the seller can accept or refuse before Cdiscount cancels (PRODUCT.md §3).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting your acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+        CLOSED = "closed", _("No longer awaiting acceptance")
+
+    account = models.ForeignKey(
+        CdiscountAccount, on_delete=models.CASCADE, related_name="acceptance_requests"
+    )
+    order_number = models.CharField(max_length=64)
+    reference = models.CharField(max_length=64, blank=True)
+    ordered_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    raw_payload = models.TextField(blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ordered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "order_number"], name="unique_acceptance_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number

@@ -1,0 +1,1 @@
+"""Business rules. Each service takes keyword-only arguments and records what it did."""

@@ -1,0 +1,60 @@
+"""Turns Cdiscount errors into sentences that tell a seller what to do (PRODUCT.md §7)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from channels.cdiscount import errors
+
+PORTAL_ADVICE = gettext_lazy(
+    "Create an API account in the Octopia seller portal (Settings → Your personal settings and "
+    "bank details → Connection information), enter those credentials here, then use "
+    "Actions → Get Token again."
+)
+
+
+def cdiscount_error_sentence(exc: errors.CdiscountError) -> str:
+    if isinstance(exc, errors.InvalidCredentialsError):
+        sentence = _("Cdiscount refused the username and password.") + " " + str(PORTAL_ADVICE)
+    elif isinstance(exc, errors.PermissionDeniedError):
+        sentence = _(
+            "Cdiscount refused access for this Seller ID: check the Seller ID, and that this "
+            "API account may act for that seller."
+        )
+    elif isinstance(exc, errors.TokenRejectedError):
+        sentence = _("The access token is expired or invalid: use Actions → Get Token.")
+    elif isinstance(exc, errors.RateLimitError):
+        if exc.retry_after:
+            seconds = max(1, round(exc.retry_after))
+            sentence = ngettext(
+                "Cdiscount is limiting requests right now: try again in %(seconds)d second.",
+                "Cdiscount is limiting requests right now: try again in %(seconds)d seconds.",
+                seconds,
+            ) % {"seconds": seconds}
+        else:
+            sentence = _("Cdiscount is limiting requests right now: try again in a minute.")
+    elif isinstance(exc, errors.ServerError):
+        sentence = _(
+            "Cdiscount's service is having trouble (HTTP %(status)s): try again in a few minutes."
+        ) % {"status": exc.status or "5xx"}
+    elif isinstance(exc, errors.CdiscountConnectionError):
+        sentence = _(
+            "Cdiscount could not be reached (no answer in time, or the connection failed): "
+            "try again in a few minutes."
+        )
+    elif isinstance(exc, errors.MalformedResponseError):
+        sentence = _(
+            "Cdiscount sent an answer that could not be read: try again later, and contact "
+            "support if it goes on."
+        )
+    elif isinstance(exc, errors.RejectedError):
+        sentence = _("Cdiscount rejected the request.")
+    else:
+        sentence = _("The call to Cdiscount failed.")
+    details = []
+    if exc.cdiscount_message:
+        details.append(_("Cdiscount said: “%(text)s”") % {"text": exc.cdiscount_message})
+    if exc.trace_id:
+        details.append(_("trace id %(trace)s") % {"trace": exc.trace_id})
+    if details:
+        sentence = f"{sentence} ({'; '.join(details)})"
+    return sentence

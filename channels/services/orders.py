@@ -1,0 +1,342 @@
+"""Order download and acceptance (PRODUCT.md §3, CDISCOUNT_API.md §O4, §M4-M5).
+
+Orders are upserted by (account, order number) in batches, each batch in one transaction, so a
+crash leaves only whole orders behind; the cursor moves only when the whole run succeeds, so a
+rerun fetches again whatever a failed run did not finish.
+"""
+
+import dataclasses
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.cdiscount import errors
+from channels.cdiscount.results import Order as CdiscountOrder
+from channels.models import (
+    AcceptanceRequest,
+    CdiscountAccount,
+    Job,
+    Order,
+    OrderLine,
+    Product,
+    SyncCursor,
+)
+
+from .clients import cdiscount_client_for
+from .messages import cdiscount_error_sentence
+from .runs import JobOutcome, job_log, job_progress
+
+logger = logging.getLogger(__name__)
+
+# Orders changed just before the last run's end may be listed late: look back a little.
+CURSOR_OVERLAP = timedelta(minutes=15)
+# An account's first run looks back this far, so orders already waiting are not missed.
+FIRST_RUN_LOOKBACK = timedelta(days=30)
+BATCH_SIZE = 200
+
+ORDER_FIELDS = (
+    "reference",
+    "status",
+    "paid",
+    "closed",
+    "ordered_at",
+    "cdiscount_updated_at",
+    "ship_by",
+    "currency",
+    "customer_name",
+    "billing_address",
+    "shipping_address",
+    "total_amount",
+    "shipping_total",
+    "commission",
+    "raw_payload",
+)
+LINE_FIELDS = (
+    "sku",
+    "ean",
+    "name",
+    "quantity",
+    "unit_price",
+    "total_price",
+    "shipping_cost",
+    "status",
+    "seller_fulfilled",
+    "product",
+)
+
+
+def _address(address) -> dict | None:
+    if address is None:
+        return None
+    return {key: value for key, value in dataclasses.asdict(address).items() if value}
+
+
+def _order_values(order: CdiscountOrder) -> dict:
+    return {
+        "reference": order.reference or "",
+        "status": order.status,
+        "paid": order.paid,
+        "closed": order.closed,
+        "ordered_at": order.created_at,
+        "cdiscount_updated_at": order.updated_at,
+        "ship_by": order.ship_by,
+        "currency": order.currency or "EUR",
+        "customer_name": (order.customer_name or "")[:200],
+        "billing_address": _address(order.billing_address),
+        "shipping_address": _address(order.shipping_address),
+        "total_amount": order.total_amount,
+        "shipping_total": order.shipping_total,
+        "commission": order.commission,
+        "raw_payload": order.raw_payload,
+    }
+
+
+def _line_values(line, products: dict[str, Product]) -> dict:
+    return {
+        "sku": line.sku,
+        "ean": line.ean or "",
+        "name": (line.name or "")[:300],
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "total_price": line.total_price,
+        "shipping_cost": line.shipping_cost,
+        "status": line.status or "",
+        "seller_fulfilled": line.seller_fulfilled,
+        "product": products.get(line.sku),
+    }
+
+
+class OrderDownload:
+    """One run of the order download for one account."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.account: CdiscountAccount = job.account
+        self.counts: Counter = Counter()
+        self.failures = 0
+
+    def run(self) -> JobOutcome:
+        now = timezone.now()
+        cursor = SyncCursor.objects.filter(
+            account=self.account, kind=Job.Kind.ORDER_DOWNLOAD
+        ).first()
+        start = cursor.position - CURSOR_OVERLAP if cursor else now - FIRST_RUN_LOOKBACK
+        client = cdiscount_client_for(self.account)
+        batch: list[CdiscountOrder] = []
+        for order in client.list_orders(updated_from=start, updated_to=now):
+            batch.append(order)
+            if len(batch) >= BATCH_SIZE:
+                self._handle(client, batch)
+                batch = []
+        self._handle(client, batch)
+        # Only a run that got through every page moves the cursor.
+        SyncCursor.objects.update_or_create(
+            account=self.account, kind=Job.Kind.ORDER_DOWNLOAD, defaults={"position": now}
+        )
+        return self._outcome()
+
+    def _outcome(self) -> JobOutcome:
+        c = self.counts
+        message = _(
+            "%(new)d new, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d unpaid "
+            "skipped, %(accepted)d accepted, %(waiting)d awaiting your acceptance."
+        ) % {
+            "new": c["new"],
+            "updated": c["updated"],
+            "unchanged": c["unchanged"],
+            "skipped": c["skipped_unpaid"],
+            "accepted": c["accepted"],
+            "waiting": c["awaiting_acceptance"],
+        }
+        if self.failures:
+            message += " " + _("%(n)d acceptances failed and will be tried again.") % {
+                "n": self.failures
+            }
+        succeeded = c["new"] + c["updated"] + c["accepted"]
+        return JobOutcome(
+            message=message,
+            counts=dict(c),
+            succeeded=succeeded,
+            failed=self.failures,
+        )
+
+    # Per batch -----------------------------------------------------------------------------
+    def _handle(self, client, orders: list[CdiscountOrder]) -> None:
+        if not orders:
+            return
+        products = self._products_for(orders)
+        for order in orders:
+            if order.awaiting_acceptance:
+                self._consider_acceptance(client, order, products)
+        to_store = []
+        for order in orders:
+            if order.paid or self.account.allow_unpaid_order:
+                to_store.append(order)
+            else:
+                # Not stored and not lost: fetched again by later runs until it is paid.
+                self.counts["skipped_unpaid"] += 1
+        self._upsert(to_store, products)
+        self._close_acceptance_requests(orders)
+        job_progress(self.job, _("%(n)d orders read") % {"n": sum(self.counts.values())})
+
+    def _products_for(self, orders: Iterable[CdiscountOrder]) -> dict[str, Product]:
+        skus = {line.sku for order in orders for line in order.lines}
+        rows = Product.objects.filter(company_id=self.account.company_id, sku__in=skus)
+        return {product.sku: product for product in rows}
+
+    def _upsert(self, orders: list[CdiscountOrder], products: dict[str, Product]) -> None:
+        if not orders:
+            return
+        existing = {
+            row.order_number: row
+            for row in Order.objects.filter(
+                account=self.account, order_number__in=[o.order_id for o in orders]
+            )
+        }
+        now = timezone.now()
+        new_rows, new_lines, changed = [], [], []
+        for order in orders:
+            values = _order_values(order)
+            row = existing.get(order.order_id)
+            if row is None:
+                row = Order(
+                    account=self.account,
+                    order_number=order.order_id,
+                    first_seen_at=now,
+                    last_changed_at=now,
+                    **values,
+                )
+                new_rows.append(row)
+                new_lines.extend(
+                    OrderLine(order=row, line_id=line.line_id, **_line_values(line, products))
+                    for line in order.lines
+                )
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.last_changed_at = now
+                changed.append((row, order))
+            else:
+                self.counts["unchanged"] += 1
+        with transaction.atomic():
+            Order.objects.bulk_create(new_rows)
+            OrderLine.objects.bulk_create(new_lines)
+            if changed:
+                Order.objects.bulk_update(
+                    [row for row, _order in changed], [*ORDER_FIELDS, "last_changed_at"]
+                )
+                self._update_lines(changed, products)
+        self.counts["new"] += len(new_rows)
+        self.counts["updated"] += len(changed)
+
+    @staticmethod
+    def _update_lines(changed, products) -> None:
+        stored = defaultdict(dict)
+        for line in OrderLine.objects.filter(order__in=[row for row, _order in changed]):
+            stored[line.order_id][line.line_id] = line
+        to_update, to_create = [], []
+        for row, order in changed:
+            for line in order.lines:
+                values = _line_values(line, products)
+                current = stored[row.pk].get(line.line_id)
+                if current is None:
+                    to_create.append(OrderLine(order=row, line_id=line.line_id, **values))
+                else:
+                    for key, value in values.items():
+                        setattr(current, key, value)
+                    to_update.append(current)
+        OrderLine.objects.bulk_create(to_create)
+        if to_update:
+            OrderLine.objects.bulk_update(to_update, LINE_FIELDS)
+
+    # Acceptance ----------------------------------------------------------------------------
+    def _consider_acceptance(self, client, order: CdiscountOrder, products) -> None:
+        request = AcceptanceRequest.objects.filter(
+            account=self.account, order_number=order.order_id
+        ).first()
+        if request and request.status in (
+            AcceptanceRequest.Status.ACCEPTED,
+            AcceptanceRequest.Status.REFUSED,
+        ):
+            return  # already decided; Cdiscount has not moved it yet
+        problem = acceptance_problem(order, products)
+        if problem is None:
+            try:
+                client.accept_order(order)
+            except errors.RejectedError as exc:
+                problem = (
+                    _("Cdiscount refused the acceptance.") + " " + cdiscount_error_sentence(exc)
+                )
+            except errors.TransientError as exc:
+                # Not decided: the next run tries again, well before Cdiscount's deadline.
+                self.failures += 1
+                job_log(
+                    self.job,
+                    _("Acceptance not sent: %(why)s") % {"why": cdiscount_error_sentence(exc)},
+                    record=order.reference or order.order_id,
+                    is_error=True,
+                )
+                return
+            else:
+                self._record_acceptance(order, AcceptanceRequest.Status.ACCEPTED, "")
+                self.counts["accepted"] += 1
+                job_log(self.job, _("Accepted automatically."), record=order.reference)
+                return
+        self._record_acceptance(order, AcceptanceRequest.Status.PENDING, problem)
+        self.counts["awaiting_acceptance"] += 1
+        job_log(self.job, problem, record=order.reference or order.order_id, is_error=True)
+
+    def _record_acceptance(self, order: CdiscountOrder, status: str, reason: str) -> None:
+        decided = status != AcceptanceRequest.Status.PENDING
+        AcceptanceRequest.objects.update_or_create(
+            account=self.account,
+            order_number=order.order_id,
+            defaults={
+                "reference": order.reference or "",
+                "ordered_at": order.created_at,
+                "status": status,
+                "reason": reason,
+                "decided_by": "automatic" if decided else "",
+                "decided_at": timezone.now() if decided else None,
+                "raw_payload": order.raw_payload,
+            },
+        )
+
+    def _close_acceptance_requests(self, orders: list[CdiscountOrder]) -> None:
+        """Pending requests whose order moved on (accepted elsewhere, cancelled) leave the list."""
+        moved = [o.order_id for o in orders if not o.awaiting_acceptance]
+        if moved:
+            AcceptanceRequest.objects.filter(
+                account=self.account,
+                order_number__in=moved,
+                status=AcceptanceRequest.Status.PENDING,
+            ).update(status=AcceptanceRequest.Status.CLOSED, decided_at=timezone.now())
+
+
+def acceptance_problem(order: CdiscountOrder, products: dict[str, Product]) -> str | None:
+    """Why an order cannot be accepted automatically, or None when every SKU is known and in
+    stock."""
+    wanted: Counter = Counter()
+    for line in order.lines:
+        if line.seller_fulfilled:
+            wanted[line.sku] += line.quantity
+    problems = []
+    for sku, quantity in wanted.items():
+        product = products.get(sku)
+        if product is None:
+            problems.append(_("SKU %(sku)s is not in your catalogue.") % {"sku": sku})
+        elif product.quantity < quantity:
+            problems.append(
+                _("SKU %(sku)s: %(wanted)d ordered, %(available)d in stock.")
+                % {"sku": sku, "wanted": quantity, "available": product.quantity}
+            )
+    return " ".join(problems) or None
+
+
+def orders_download(job: Job) -> JobOutcome:
+    return OrderDownload(job).run()

@@ -1,0 +1,134 @@
+"""Job runs: the record of every run, the per-account-and-kind lock, and the outcome.
+
+A service that does a job's work takes the running Job and returns a JobOutcome; this module
+records it. Cdiscount errors end the job as Failed with a sentence the seller can act on.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.cdiscount import errors
+from channels.models import CdiscountAccount, Job, JobLock, JobLog
+
+from .messages import cdiscount_error_sentence
+
+logger = logging.getLogger(__name__)
+
+# A lock outlives a killed worker by at most this long; then the next run may take it.
+LOCK_TTL = timedelta(minutes=30)
+
+
+@dataclass
+class JobOutcome:
+    message: str
+    counts: dict[str, int] = field(default_factory=dict)
+    succeeded: int = 0
+    failed: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.failed and self.succeeded:
+            return Job.Status.PARTIAL_SUCCESS
+        if self.failed:
+            return Job.Status.FAILED
+        return Job.Status.COMPLETED
+
+
+def job_create(
+    *, account: CdiscountAccount, kind: str, trigger: str = Job.Trigger.SCHEDULED, user=None
+) -> Job:
+    return Job.objects.create(account=account, kind=kind, trigger=trigger, requested_by=user)
+
+
+def job_log(job: Job, message: str, *, record: str = "", is_error: bool = False) -> None:
+    JobLog.objects.create(job=job, record=record[:100], message=message, is_error=is_error)
+
+
+def job_progress(job: Job, text: str) -> None:
+    Job.objects.filter(pk=job.pk).update(progress=text[:200])
+
+
+def lock_acquire(*, job: Job) -> bool:
+    """Takes the account's lock for this kind of job, or an expired one; False if held."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            JobLock.objects.create(
+                account_id=job.account_id, kind=job.kind, job=job, expires_at=now + LOCK_TTL
+            )
+        return True
+    except IntegrityError:
+        # Claimed by a conditional UPDATE so that two workers never both take an expired lock.
+        taken = JobLock.objects.filter(
+            account_id=job.account_id, kind=job.kind, expires_at__lt=now
+        ).update(job=job, expires_at=now + LOCK_TTL)
+        return taken == 1
+
+
+def lock_release(*, job: Job) -> None:
+    JobLock.objects.filter(account_id=job.account_id, kind=job.kind, job=job).delete()
+
+
+def job_execute(*, job_id: int, work: Callable[[Job], JobOutcome]) -> Job | None:
+    """Runs a submitted job once; a job already finished is left alone (re-delivered task)."""
+    job = Job.objects.select_related("account__company").filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return job
+    if not lock_acquire(job=job):
+        holder = JobLock.objects.filter(account_id=job.account_id, kind=job.kind).first()
+        running = holder.job_id if holder else "?"
+        message = _("Skipped: already running (job #%(job)s).") % {"job": running}
+        _finish(job, Job.Status.SKIPPED, message)
+        return job
+    job.status = Job.Status.PROCESSING
+    job.started_at = timezone.now()
+    job.attempts += 1
+    job.save(update_fields=["status", "started_at", "attempts"])
+    logger.info("job %s: %s for account %s started", job.pk, job.kind, job.account_id)
+    try:
+        outcome = work(job)
+    except errors.CdiscountError as exc:
+        message = cdiscount_error_sentence(exc)
+        job.trace_id = (exc.trace_id or "")[:100]
+        job_log(job, message, is_error=True)
+        logger.warning(
+            "job %s: failed: %s (status %s, trace id %s)",
+            job.pk,
+            type(exc).__name__,
+            exc.status,
+            exc.trace_id,
+        )
+        _finish(job, Job.Status.FAILED, message)
+    except Exception:
+        logger.exception("job %s: unexpected error", job.pk)
+        _finish(
+            job,
+            Job.Status.FAILED,
+            _(
+                "The job stopped on an unexpected error; nothing half-done was kept. "
+                "It will run again on schedule; the details are in the server logs."
+            ),
+        )
+    else:
+        job.counts = outcome.counts
+        job.succeeded = outcome.succeeded
+        job.failed = outcome.failed
+        _finish(job, outcome.status, outcome.message)
+    finally:
+        lock_release(job=job)
+    return job
+
+
+def _finish(job: Job, status: str, message: str) -> None:
+    job.status = status
+    job.message = message
+    job.finished_at = timezone.now()
+    job.progress = ""
+    job.save()
+    logger.info("job %s: %s: %s", job.pk, status, message)

@@ -1,0 +1,99 @@
+"""Get Token and Test Token Validity (PRODUCT.md §1, CDISCOUNT_API.md §O1-O3, §M1-M3)."""
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.cdiscount import Token, errors
+from channels.models import CdiscountAccount
+
+from .clients import cdiscount_client_for
+from .messages import cdiscount_error_sentence
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    ok: bool
+    message: str
+
+
+def account_token_store(*, account: CdiscountAccount, token: Token) -> None:
+    """Saves a token that Cdiscount just issued, under a row lock so writers do not interleave."""
+    with transaction.atomic():
+        locked = CdiscountAccount.objects.select_for_update().get(pk=account.pk)
+        locked.access_token = token.value
+        locked.token_received_at = token.received_at
+        locked.token_expires_at = token.expires_at
+        locked.save(
+            update_fields=["access_token", "token_received_at", "token_expires_at", "updated_at"]
+        )
+    account.access_token = token.value
+    account.token_received_at = token.received_at
+    account.token_expires_at = token.expires_at
+    logger.info("account %s: new token, valid until %s", account.pk, token.expires_at.isoformat())
+
+
+def _missing_credentials(account: CdiscountAccount) -> str | None:
+    missing = []
+    if not account.username:
+        missing.append(_("Username"))
+    if not account.password:
+        missing.append(_("Password"))
+    if account.is_octopia and not account.seller_id:
+        missing.append(_("Seller ID"))
+    if not missing:
+        return None
+    return _("Enter the %(fields)s under Edit first, then use Actions → Get Token.") % {
+        "fields": ", ".join(str(m) for m in missing)
+    }
+
+
+def account_get_token(*, account_id: int) -> ActionResult:
+    """Asks Cdiscount for a new token; on failure the stored token stays as it was."""
+    account = CdiscountAccount.objects.get(pk=account_id)
+    problem = _missing_credentials(account)
+    if problem:
+        return ActionResult(False, problem)
+    client = cdiscount_client_for(account)
+    try:
+        token = client.get_token()  # the client's on_token callback stores it
+    except errors.CdiscountError as exc:
+        logger.warning("account %s: Get Token failed: %s", account.pk, type(exc).__name__)
+        return ActionResult(False, _("Get Token failed.") + " " + cdiscount_error_sentence(exc))
+    expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+    return ActionResult(True, _("Token received, valid until %(when)s.") % {"when": expires})
+
+
+def account_test_token(*, account_id: int) -> ActionResult:
+    """Probes the stored token without refreshing it, and records the result of the check."""
+    account = CdiscountAccount.objects.get(pk=account_id)
+    if not account.access_token:
+        result = ActionResult(False, _("There is no access token yet: use Actions → Get Token."))
+    else:
+        client = cdiscount_client_for(account, auto_refresh=False)
+        try:
+            info = client.get_seller_info()
+        except errors.AuthenticationError as exc:
+            result = ActionResult(
+                False, _("The token is invalid or expired.") + " " + cdiscount_error_sentence(exc)
+            )
+        except errors.CdiscountError as exc:
+            result = ActionResult(
+                False,
+                _("The token could not be checked.") + " " + cdiscount_error_sentence(exc),
+            )
+        else:
+            shop = info.shop_name or info.login or info.seller_id or "?"
+            result = ActionResult(True, _("The token is valid (shop: %(shop)s).") % {"shop": shop})
+    CdiscountAccount.objects.filter(pk=account.pk).update(
+        last_check_at=timezone.now(),
+        last_check_ok=result.ok,
+        last_check_message=result.message[:500],
+    )
+    logger.info("account %s: token check %s", account.pk, "valid" if result.ok else "failed")
+    return result

@@ -1,0 +1,80 @@
+"""The article's flow in a real browser: log in, Toolbox → General Settings, Edit, Get Token,
+Enabled, Save, French."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from channels.models import CdiscountAccount
+from channels.simulator import DEMO_OCTOPIA
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+def log_in(page, live_server, username="alice"):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-button")
+    expect(page.locator(".topbar .user")).to_have_text(username)
+
+
+def test_connect_an_account_through_the_settings_page(page, live_server, simulator, alice, acme):
+    log_in(page, live_server)
+
+    page.click("text=Acme")
+    page.click("#toolbox-cdiscount >> text=General Settings")
+    expect(page.locator("h1")).to_contain_text("General Settings")
+    expect(page.locator(".breadcrumb")).to_contain_text("Toolbox")
+
+    page.click("#edit-button")
+    page.fill("#id_username", DEMO_OCTOPIA["client_id"])
+    page.fill("#id_password", DEMO_OCTOPIA["client_secret"])
+    page.fill("#id_seller_id", DEMO_OCTOPIA["seller_id"])
+    page.fill("#id_shipping_fee", "4,90")
+    page.click("#save-button")
+    expect(page.locator(".messages")).to_contain_text("General Settings saved.")
+
+    page.click("#actions-menu summary")
+    page.click("#actions-menu >> text=Get Token")
+    expect(page.locator(".messages")).to_contain_text("Token received, valid until")
+    token = CdiscountAccount.objects.get(company=acme).access_token
+    expect(page.locator("[data-field=access_token] code")).to_have_text(f"{token[:4]}…{token[-4:]}")
+
+    page.click("#actions-menu summary")
+    page.click("#actions-menu >> text=Test Token Validity")
+    expect(page.locator(".messages")).to_contain_text("The token is valid (shop: Boutique Démo)")
+
+    page.click("#edit-button")
+    page.check("#id_enabled")
+    page.check("#id_enable_order_download")
+    page.click("#save-button")
+    expect(page.locator("[data-field=enabled]")).to_contain_text("Yes")
+    expect(page.locator("[data-field=enable_order_download]")).to_contain_text("Yes")
+    expect(page.locator("[data-field=shipping_fee]")).to_contain_text("4.90")
+    expect(page.locator("[data-field=username]")).to_have_text(DEMO_OCTOPIA["client_id"])
+    assert DEMO_OCTOPIA["client_secret"] not in page.content()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "general-settings.png"), full_page=True)
+
+    page.click("button[data-lang=fr]")
+    expect(page.locator("h1")).to_contain_text("Paramètres généraux")
+    expect(page.locator("#panel-credentials .panel-title")).to_have_text("Identifiants")
+    expect(page.locator("[data-field=shipping_fee]")).to_contain_text("4,90")
+    page.screenshot(path=str(SCREENSHOTS / "general-settings-fr.png"), full_page=True)
+    account = CdiscountAccount.objects.get(company=acme)
+    assert account.enabled and account.enable_order_download
+
+
+def test_a_bad_fee_is_refused_field_by_field_in_the_browser(page, live_server, alice, acme):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/companies/{acme.pk}/cdiscount/settings/edit/")
+    page.fill("#id_shipping_fee", "12,345")
+    page.fill("#id_safety_qty", "-4")
+    page.click("#save-button")
+    expect(page.locator("#error-shipping_fee")).to_contain_text("Enter an amount in euros")
+    expect(page.locator("#error-safety_qty")).to_contain_text("Enter a whole number")
+    assert CdiscountAccount.objects.get(company=acme).safety_qty == 0

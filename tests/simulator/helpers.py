@@ -1,0 +1,178 @@
+"""Talking to the simulator the way a client would, written independently of channels.cdiscount."""
+
+import re
+
+import requests
+from lxml import etree
+
+from channels.simulator import DEMO_MARKETPLACE, DEMO_OCTOPIA, SimulatorServer
+
+SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+CDISCOUNT = "http://www.cdiscount.com"
+MESSAGES = "http://schemas.datacontract.org/2004/07/Cdiscount.Framework.Core.Communication.Messages"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+SERIALIZATION = "http://schemas.microsoft.com/2003/10/Serialization/"
+ACTION = "http://www.cdiscount.com/IMarketplaceAPIService/"
+TIMEOUT = 5
+
+HEADER_ORDER = ("Context", "Localization", "Security", "Version")
+
+
+def octopia_token_response(
+    sim: SimulatorServer,
+    client_id: str = DEMO_OCTOPIA["client_id"],
+    client_secret: str = DEMO_OCTOPIA["client_secret"],
+) -> requests.Response:
+    return requests.post(
+        sim.urls["CDISCOUNT_AUTH_URL"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+        timeout=TIMEOUT,
+    )
+
+
+def octopia_token(sim: SimulatorServer, **credentials: str) -> str:
+    response = octopia_token_response(sim, **credentials)
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def octopia_get(
+    sim: SimulatorServer,
+    path: str,
+    token: str | None,
+    seller_id: str | None = DEMO_OCTOPIA["seller_id"],
+    **kwargs,
+) -> requests.Response:
+    headers = {"Accept": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if seller_id is not None:
+        headers["SellerId"] = seller_id
+    kwargs.setdefault("timeout", TIMEOUT)
+    return requests.get(sim.urls["CDISCOUNT_API_URL"] + path, headers=headers, **kwargs)
+
+
+def sts_response(
+    sim: SimulatorServer,
+    login: str = DEMO_MARKETPLACE["login"],
+    password: str = DEMO_MARKETPLACE["password"],
+) -> requests.Response:
+    return requests.get(
+        sim.urls["CDISCOUNT_STS_URL"],
+        params={"realm": sim.urls["CDISCOUNT_SOAP_URL"]},
+        auth=(login, password),
+        timeout=TIMEOUT,
+    )
+
+
+def read_sts_token(response: requests.Response) -> str | None:
+    """The token if the STS answer is the expected element with 32 lowercase hex, else None."""
+    if response.status_code != 200:
+        return None
+    try:
+        root = etree.fromstring(response.content)
+    except etree.XMLSyntaxError:
+        return None
+    if root.tag != f"{{{SERIALIZATION}}}string" or not re.fullmatch(
+        r"[0-9a-f]{32}", root.text or ""
+    ):
+        return None
+    return root.text
+
+
+def marketplace_token(sim: SimulatorServer, **credentials: str) -> str:
+    token = read_sts_token(sts_response(sim, **credentials))
+    assert token is not None
+    return token
+
+
+def header_message(token: str | None, *, order=HEADER_ORDER, namespace=MESSAGES) -> etree._Element:
+    """A headerMessage as §M2 shows it, optionally with its children reordered or misplaced."""
+    header = etree.Element(f"{{{CDISCOUNT}}}headerMessage", nsmap={"a": namespace, "i": XSI})
+
+    def sub(parent, name, text=None, nil=False):
+        element = etree.SubElement(parent, f"{{{namespace}}}{name}")
+        if nil:
+            element.set(f"{{{XSI}}}nil", "true")
+        element.text = text
+        return element
+
+    parts = {}
+    context = parts["Context"] = etree.Element(f"{{{namespace}}}Context")
+    sub(context, "CatalogID", "1")
+    sub(context, "CustomerPoolID", "1")
+    sub(context, "SiteID", "100")
+    localization = parts["Localization"] = etree.Element(f"{{{namespace}}}Localization")
+    for name, value in (("Country", "Fr"), ("Currency", "Eur"), ("DecimalPosition", "2")):
+        sub(localization, name, value)
+    sub(localization, "Language", "Fr")
+    security = parts["Security"] = etree.Element(f"{{{namespace}}}Security")
+    for name in ("DomainRightsList", "IssuerID", "SessionID", "SubjectLocality"):
+        sub(security, name, nil=True)
+    if token is None:
+        sub(security, "TokenId", nil=True)
+    else:
+        sub(security, "TokenId", token)
+    sub(security, "UserName", nil=True)
+    version = parts["Version"] = etree.Element(f"{{{namespace}}}Version")
+    version.text = "1.0"
+    for name in order:
+        header.append(parts[name])
+    return header
+
+
+def soap_envelope(operation: str, token: str | None, **header_options) -> bytes:
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"s": SOAP_ENV})
+    body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    call = etree.SubElement(body, f"{{{CDISCOUNT}}}{operation}", nsmap={None: CDISCOUNT})
+    call.append(header_message(token, **header_options))
+    return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+
+
+def soap_post(
+    sim: SimulatorServer,
+    operation: str,
+    body: bytes,
+    *,
+    action: str | None = None,
+    content_type: str = "text/xml; charset=utf-8",
+) -> requests.Response:
+    headers = {"Content-Type": content_type}
+    soap_action = f'"{ACTION}{operation}"' if action is None else action
+    if soap_action:
+        headers["SOAPAction"] = soap_action
+    return requests.post(sim.urls["CDISCOUNT_SOAP_URL"], data=body, headers=headers, timeout=10)
+
+
+def get_seller_information(sim: SimulatorServer, token: str | None, **options) -> requests.Response:
+    return soap_post(
+        sim, "GetSellerInformation", soap_envelope("GetSellerInformation", token, **options)
+    )
+
+
+def read_fault(response: requests.Response) -> tuple[str, str, str]:
+    """(faultcode namespace, faultcode local name, faultstring), resolving the code's prefix."""
+    root = etree.fromstring(response.content)
+    fault = root.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
+    assert fault is not None, response.text
+    code = fault.find("faultcode")
+    prefix, _, local = code.text.partition(":")
+    return code.nsmap[prefix], local, fault.findtext("faultstring")
+
+
+def soap_result(response: requests.Response, operation: str) -> etree._Element:
+    root = etree.fromstring(response.content)
+    result = root.find(
+        f"{{{SOAP_ENV}}}Body/{{{CDISCOUNT}}}{operation}Response/{{{CDISCOUNT}}}{operation}Result"
+    )
+    assert result is not None, response.text
+    return result
+
+
+def c(name: str) -> str:
+    """A qualified name in the Cdiscount namespace, for find()."""
+    return f"{{{CDISCOUNT}}}{name}"

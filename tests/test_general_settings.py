@@ -1,0 +1,255 @@
+"""General Settings: view, Edit → Save, every validation rule, secrecy, history."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from channels.models import SettingsChange
+
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.payload-of-a-long-token.signature-XYZW"
+
+
+def edit_url(company):
+    return reverse("channels:general_settings_edit", args=[company.pk])
+
+
+def view_url(company):
+    return reverse("channels:general_settings", args=[company.pk])
+
+
+def valid_post(**overrides):
+    data = {
+        "api": "octopia",
+        "username": "client-id-1",
+        "password": "",
+        "seller_id": "98979",
+        "safety_qty": "2",
+        "shipping_fee": "4.90",
+        "additional_shipping_fee": "1.50",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def give_token(account, value=TOKEN, hours=2):
+    account.access_token = value
+    account.token_received_at = timezone.now()
+    account.token_expires_at = timezone.now() + timedelta(hours=hours)
+    account.save()
+
+
+def test_read_only_view_shows_the_three_panels_with_the_article_labels(alice_client, acme):
+    body = alice_client.get(view_url(acme)).content.decode()
+    for label in (
+        "Credentials",
+        "Options",
+        "Controls",
+        "Enabled",
+        "Username",
+        "Password",
+        "Access Token",
+        "Safety Qty",
+        "Shipping Fee",
+        "Additional Shipping Fee",
+        "Enable Inventory Upload",
+        "Exclude Price Upload",
+        "Enable Order Download",
+        "Allow UnPaid Order",
+        "Enable Order Fulfillment Upload",
+        "Get Token",
+        "Test Token Validity",
+        "Edit",
+        "API",
+        "Seller ID",
+    ):
+        assert label in body, label
+    assert "Download Orders" not in body  # arrives with the orders work
+    assert "<input" not in body.split("Credentials", 1)[1].split("History", 1)[0].replace(
+        'type="hidden"', ""
+    ).replace("csrfmiddlewaretoken", "")
+
+
+def test_edit_and_save_every_field(alice_client, acme):
+    response = alice_client.post(
+        edit_url(acme),
+        valid_post(
+            api="marketplace",
+            username="shop-api",
+            password="s3cret-pass",
+            seller_id="",
+            safety_qty="5",
+            shipping_fee="4,99",
+            additional_shipping_fee="2",
+            enable_inventory_upload="on",
+            exclude_price_upload="on",
+            enable_order_download="on",
+            allow_unpaid_order="on",
+            enable_order_fulfillment_upload="on",
+        ),
+    )
+    assert response.status_code == 302
+    assert response["Location"] == view_url(acme)
+    account = acme.cdiscount_account
+    account.refresh_from_db()
+    assert account.api == "marketplace"
+    assert account.username == "shop-api"
+    assert account.password == "s3cret-pass"
+    assert account.safety_qty == 5
+    assert account.shipping_fee == Decimal("4.99")
+    assert account.additional_shipping_fee == Decimal("2.00")
+    assert account.enable_inventory_upload and account.exclude_price_upload
+    assert account.enable_order_download and account.allow_unpaid_order
+    assert account.enable_order_fulfillment_upload
+    assert not account.enabled
+    body = alice_client.get(view_url(acme)).content.decode()
+    assert "General Settings saved." in body
+    assert "4.99 €" in body
+    assert "shop-api" in body
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("safety_qty", "-1", "Enter a whole number from 0 to 100000."),
+        ("safety_qty", "100001", "Enter a whole number from 0 to 100000."),
+        ("safety_qty", "2.5", "Enter a whole number from 0 to 100000."),
+        ("safety_qty", "abc", "Enter a whole number from 0 to 100000."),
+        ("shipping_fee", "-0,01", "Enter an amount in euros from 0 to 9999.99"),
+        ("shipping_fee", "10000", "Enter an amount in euros from 0 to 9999.99"),
+        ("shipping_fee", "4,999", "Enter an amount in euros from 0 to 9999.99"),
+        ("shipping_fee", "quatre", "Enter an amount in euros from 0 to 9999.99"),
+        ("additional_shipping_fee", "1,2,3", "Enter an amount in euros from 0 to 9999.99"),
+        ("additional_shipping_fee", "", "Enter an amount in euros from 0 to 9999.99"),
+        ("seller_id", "98a79", "The Seller ID is a number"),
+        ("api", "soap", "Select a valid choice"),
+    ],
+)
+def test_each_validation_rule_rejects_with_a_message_and_saves_nothing(
+    alice_client, acme, field, value, message
+):
+    before = SettingsChange.objects.count()
+    response = alice_client.post(edit_url(acme), valid_post(username="new-user", **{field: value}))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body
+    assert f'id="error-{field}"' in body
+    assert "Nothing was saved" in body
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.username == ""  # the valid fields were not saved either
+    assert SettingsChange.objects.count() == before
+
+
+@pytest.mark.parametrize("typed", ["4,99", "4.99", " 4,99 € ", "4,9"])
+def test_french_decimal_input_is_accepted(alice_client, acme, typed):
+    alice_client.post(edit_url(acme), valid_post(shipping_fee=typed))
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.shipping_fee in (Decimal("4.99"), Decimal("4.90"))
+
+
+def test_password_blank_keeps_the_stored_one_and_is_never_rendered(alice_client, acme):
+    account = acme.cdiscount_account
+    account.password = "the-stored-secret"
+    account.save()
+    edit_page = alice_client.get(edit_url(acme)).content.decode()
+    assert "the-stored-secret" not in edit_page
+    alice_client.post(edit_url(acme), valid_post(password=""))
+    account.refresh_from_db()
+    assert account.password == "the-stored-secret"
+    view_page = alice_client.get(view_url(acme)).content.decode()
+    assert "the-stored-secret" not in view_page
+    assert "Stored (hidden)" in view_page
+
+
+def test_token_is_masked_to_first_and_last_four(alice_client, acme):
+    give_token(acme.cdiscount_account)
+    for url in (view_url(acme), edit_url(acme)):
+        body = alice_client.get(url).content.decode()
+        assert TOKEN not in body
+        assert "eyJh…XYZW" in body
+    assert "valid until" in alice_client.get(view_url(acme)).content.decode()
+
+
+def test_token_cannot_be_edited_through_the_form(alice_client, acme):
+    alice_client.post(edit_url(acme), valid_post(access_token="forged-token-value-123456"))
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.access_token == ""
+
+
+def test_enabled_refused_without_a_token(alice_client, acme):
+    response = alice_client.post(edit_url(acme), valid_post(password="pw", enabled="on"))
+    assert response.status_code == 200
+    assert "Get a token first (Actions → Get Token), then tick Enabled." in (
+        response.content.decode()
+    )
+    acme.cdiscount_account.refresh_from_db()
+    assert not acme.cdiscount_account.enabled
+
+
+def test_enabled_refused_without_seller_id_for_octopia(alice_client, acme):
+    give_token(acme.cdiscount_account)
+    response = alice_client.post(
+        edit_url(acme), valid_post(password="pw", seller_id="", enabled="on")
+    )
+    assert "Enter the Seller ID before ticking Enabled." in response.content.decode()
+
+
+def test_enabled_saved_with_credentials_and_a_token(alice_client, acme):
+    account = acme.cdiscount_account
+    account.username, account.password, account.seller_id = "client-id-1", "pw", "98979"
+    account.save()
+    give_token(account)
+    response = alice_client.post(edit_url(acme), valid_post(enabled="on"))
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.enabled
+    assert account.access_token == TOKEN
+
+
+def test_new_credentials_drop_the_old_token_and_cannot_be_enabled_at_once(alice_client, acme):
+    account = acme.cdiscount_account
+    account.username, account.password, account.seller_id = "client-id-1", "pw", "98979"
+    account.save()
+    give_token(account)
+    response = alice_client.post(edit_url(acme), valid_post(username="other-id", enabled="on"))
+    assert "New credentials need a new token" in response.content.decode()
+    alice_client.post(edit_url(acme), valid_post(username="other-id"))
+    account.refresh_from_db()
+    assert account.username == "other-id"
+    assert account.access_token == "" and account.token_expires_at is None
+
+
+def test_history_records_who_and_which_fields_but_no_secret(alice_client, acme, alice):
+    alice_client.post(edit_url(acme), valid_post(password="super-secret-pw", safety_qty="9"))
+    change = SettingsChange.objects.get(account=acme.cdiscount_account)
+    assert change.user == alice
+    assert set(change.fields) >= {"password", "safety_qty", "username"}
+    assert "super-secret-pw" not in str(change.fields)
+    body = alice_client.get(view_url(acme)).content.decode()
+    assert "alice" in body and "Safety Qty" in body
+
+
+def test_secrets_are_not_readable_in_the_database_row(acme):
+    account = acme.cdiscount_account
+    account.password = "plain-password-value"
+    account.access_token = TOKEN
+    account.save()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT password, access_token FROM channels_cdiscountaccount WHERE id = %s",
+            [account.pk],
+        )
+        stored_password, stored_token = cursor.fetchone()
+    assert "plain-password-value" not in stored_password
+    assert TOKEN not in stored_token
+    assert stored_password.startswith("fernet:")
+    account.refresh_from_db()
+    assert account.password == "plain-password-value"
+
+
+def test_cancel_returns_to_the_read_only_view(alice_client, acme):
+    body = alice_client.get(edit_url(acme)).content.decode()
+    assert f'id="cancel-button" href="{view_url(acme)}"' in body

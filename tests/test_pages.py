@@ -1,0 +1,104 @@
+"""Login on every page, company scoping, CSRF."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PUBLIC_URL_NAMES = {"login", "logout", "set_language", "healthz"}
+
+
+def _app_patterns(resolver=None, prefix=""):
+    """Every URL pattern of the project outside the Django admin, with its full route."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            yield from _app_patterns(pattern, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern
+
+
+def test_every_app_url_sends_an_anonymous_visitor_to_login(client, acme):
+    checked = 0
+    for route, pattern in _app_patterns():
+        if pattern.name in PUBLIC_URL_NAMES:
+            continue
+        url = "/" + route.replace("<int:company_id>", str(acme.pk)).replace("^", "").replace(
+            "$", ""
+        )
+        assert "<" not in url, f"the walk does not know how to fill {route}"
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (url, response.status_code)
+            assert response["Location"].startswith(reverse("login")), url
+        checked += 1
+    assert checked >= 5
+
+
+def test_admin_needs_staff_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_company_list_shows_only_own_companies(alice_client, acme, other_co):
+    response = alice_client.get(reverse("channels:company_list"))
+    assert response.status_code == 200
+    assert "Acme" in response.content.decode()
+    assert "Other Co" not in response.content.decode()
+
+
+def test_company_settings_has_toolbox_link_to_general_settings(alice_client, acme):
+    response = alice_client.get(reverse("channels:company_settings", args=[acme.pk]))
+    body = response.content.decode()
+    assert "Toolbox" in body
+    assert reverse("channels:general_settings", args=[acme.pk]) in body
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["channels:company_settings", "channels:general_settings", "channels:general_settings_edit"],
+)
+def test_stranger_gets_404(client, charlie, acme, name):
+    client.force_login(charlie)
+    assert client.get(reverse(name, args=[acme.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("name", ["channels:action_get_token", "channels:action_test_token"])
+def test_stranger_cannot_run_actions(client, charlie, acme, name):
+    client.force_login(charlie)
+    assert client.post(reverse(name, args=[acme.pk])).status_code == 404
+
+
+def test_actions_refuse_get(alice_client, acme):
+    response = alice_client.get(reverse("channels:action_get_token", args=[acme.pk]))
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["channels:general_settings_edit", "channels:action_get_token", "channels:action_test_token"],
+)
+def test_posts_without_csrf_token_are_refused(alice, acme, name):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = client.post(reverse(name, args=[acme.pk]), {"safety_qty": "3"})
+    assert response.status_code == 403
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.safety_qty == 0
+
+
+def test_login_page_logs_in_and_lands_on_companies(client, alice):
+    from tests.factories import PASSWORD
+
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("channels:company_list")
+
+
+def test_healthz_answers_without_login(client, db):
+    response = client.get("/healthz/")
+    assert response.status_code == 200
+    assert response.content == b"ok"

@@ -1,0 +1,83 @@
+"""Configuration rules of PRODUCT.md §5 and the production stack file."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-real-production-secret-key-that-is-long-enough-0123456789-abcdefghijkl",
+    "FIELD_ENCRYPTION_KEY": "cHJvZHVjdGlvbi1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
+    "ALLOWED_HOSTS": "shop.example.com",
+    "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+}
+
+
+def manage(*args, env_overrides: dict) -> subprocess.CompletedProcess:
+    """manage.py in a clean environment: the test settings' variables must not leak in."""
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "cdiscount_integration.settings"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_development_secret_key_is_refused_when_debug_is_off():
+    result = manage("check", env_overrides={"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key" in result.stderr
+
+
+def test_field_encryption_key_is_required_when_debug_is_off():
+    env = dict(PRODUCTION_ENV)
+    env.pop("FIELD_ENCRYPTION_KEY")
+    result = manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be set" in result.stderr
+
+
+def test_development_defaults_work_with_debug_on():
+    result = manage("check", env_overrides={"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_passes_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("docker-compose") is None and os.environ.get("CI") != "true",
+    reason="docker-compose (Debian package) is not installed",
+)
+def test_docker_compose_file_is_valid_and_has_the_stack():
+    result = subprocess.run(  # noqa: S603,S607
+        ["docker-compose", "config", "--services"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    services = set(result.stdout.split())
+    assert {"web", "worker", "beat", "postgres", "redis"} <= services
+
+
+def test_french_translations_are_compiled():
+    mo = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.mo"
+    po = mo.with_suffix(".po")
+    assert mo.exists() and po.exists()
+    assert mo.stat().st_size > 1000
