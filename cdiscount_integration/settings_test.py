@@ -14,7 +14,16 @@ os.environ.setdefault("CDISCOUNT_API_URL", "http://127.0.0.1:9/seller/v2")
 os.environ.setdefault("CDISCOUNT_STS_URL", "http://127.0.0.1:9/sts/")
 os.environ.setdefault("CDISCOUNT_SOAP_URL", "http://127.0.0.1:9/soap")
 
+# Celery tests run a real worker on the real Redis broker (a database of its own).
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CELERY_QUEUE", f"cdiscount-test-{os.getpid()}")
+
 from .settings import *  # noqa: E402,F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the Celery worker process opens the same test database.
+    VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CDISCOUNT_TIMEOUT = 3.0

@@ -101,6 +101,11 @@ class CdiscountAccount(models.Model):
     enable_order_fulfillment_upload = models.BooleanField(
         _("Enable Order Fulfillment Upload"), default=False
     )
+    # The fees Cdiscount last accepted on the offers: a change sends full offers again.
+    offers_shipping_fee = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    offers_additional_shipping_fee = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -182,7 +187,11 @@ class SettingsChange(models.Model):
 
 
 class Product(models.Model):
-    """A product of the seller's catalogue, as offered on Cdiscount (by EAN)."""
+    """A product of the seller's catalogue, offered on Cdiscount by EAN (PRODUCT.md §2).
+
+    Beside the seller's own data it keeps what Cdiscount last accepted for the offer, what is
+    on its way in a package, and the last offer error, so that only changes are sent.
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="products")
     sku = models.CharField(_("SKU"), max_length=100)
@@ -190,6 +199,30 @@ class Product(models.Model):
     title = models.CharField(_("title"), max_length=300, blank=True)
     quantity = models.PositiveIntegerField(_("available quantity"), default=0)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2, default=Decimal("0"))
+    # Per-product overrides
+    safety_qty = models.PositiveIntegerField(
+        _("safety quantity"), null=True, blank=True, validators=[MaxValueValidator(MAX_SAFETY_QTY)]
+    )
+    cdiscount_price = models.DecimalField(
+        _("price on Cdiscount"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    excluded = models.BooleanField(_("excluded from Cdiscount"), default=False)
+    # What Cdiscount last accepted
+    accepted_quantity = models.PositiveIntegerField(null=True, blank=True)
+    accepted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    # What is on its way (in a package whose results are not in yet)
+    pending_package = models.ForeignKey(
+        "OfferPackage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pending_quantity = models.PositiveIntegerField(null=True, blank=True)
+    pending_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # The last rejection: not resent until the offer changes
+    rejected_quantity = models.PositiveIntegerField(null=True, blank=True)
+    rejected_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    offer_error_code = models.CharField(max_length=20, blank=True)
+    offer_error_message = models.TextField(blank=True)
+    offer_error_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -200,6 +233,44 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.sku
+
+
+class OfferPackage(models.Model):
+    """A package of offer updates sent to Cdiscount, and its integration result."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        INTEGRATED = "integrated", _("Integrated")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("No result")
+
+    account = models.ForeignKey(
+        CdiscountAccount, on_delete=models.CASCADE, related_name="offer_packages"
+    )
+    job = models.ForeignKey("Job", null=True, on_delete=models.SET_NULL, related_name="packages")
+    package_id = models.CharField(max_length=64, blank=True)
+    full = models.BooleanField(default=False)
+    offer_count = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.SUBMITTED)
+    cdiscount_state = models.CharField(max_length=40, blank=True)
+    accepted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    polls = models.PositiveIntegerField(default=0)
+    # Marketplace API: the zip Cdiscount downloads, at an unguessable URL, for a day (§M6).
+    download_token = models.CharField(max_length=64, blank=True, db_index=True)
+    file_path = models.CharField(max_length=500, blank=True)
+    shipping_fee = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    additional_shipping_fee = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"package {self.package_id or self.pk}"
 
 
 class Job(models.Model):
@@ -242,6 +313,7 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    options = models.JSONField(default=dict, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     succeeded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
@@ -396,3 +468,54 @@ class AcceptanceRequest(models.Model):
 
     def __str__(self) -> str:
         return self.order_number
+
+
+class Carrier(models.Model):
+    """A carrier Cdiscount accepts, per API generation; fetched and refreshed daily."""
+
+    api = models.CharField(max_length=20, choices=CdiscountApi.choices)
+    name = models.CharField(max_length=100)
+    code = models.CharField(max_length=50, blank=True)
+    default_url = models.CharField(max_length=500, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["api", "name"], name="unique_carrier_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Shipment(models.Model):
+    """The seller's shipment of an order, and whether Cdiscount confirmed it (PRODUCT.md §3)."""
+
+    class UploadStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        CONFIRMED = "confirmed", _("Confirmed by Cdiscount")
+        REJECTED = "rejected", _("Rejected by Cdiscount")
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="shipment")
+    carrier = models.CharField(_("carrier"), max_length=100)
+    tracking_number = models.CharField(_("tracking number"), max_length=100)
+    tracking_url = models.URLField(_("tracking URL"), max_length=500, blank=True)
+    ship_date = models.DateField(_("ship date"))
+    line_ids = models.JSONField(default=list, blank=True)
+    upload_status = models.CharField(
+        max_length=10, choices=UploadStatus.choices, default=UploadStatus.PENDING
+    )
+    rejection_reason = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["upload_status"])]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"

@@ -1,8 +1,9 @@
 """Reads scoped to the signed-in user: a user sees only the companies they belong to."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import CdiscountAccount, Company
+from .models import CdiscountAccount, Company, Job, Order
 
 
 def companies_for_user(user):
@@ -18,3 +19,44 @@ def account_for_user(user, company_id: int) -> CdiscountAccount:
     company = company_for_user(user, company_id)
     account, _ = CdiscountAccount.objects.get_or_create(company=company)
     return account
+
+
+def jobs_for_account(account, *, kind: str = "", status: str = ""):
+    jobs = Job.objects.filter(account=account)
+    if kind:
+        jobs = jobs.filter(kind=kind)
+    if status:
+        jobs = jobs.filter(status=status)
+    return jobs
+
+
+def orders_for_account(account, *, status="", paid="", date_from=None, date_to=None, q=""):
+    orders = Order.objects.filter(account=account)
+    if status:
+        orders = orders.filter(status=status)
+    if paid in ("yes", "no"):
+        orders = orders.filter(paid=paid == "yes")
+    if date_from:
+        orders = orders.filter(ordered_at__date__gte=date_from)
+    if date_to:
+        orders = orders.filter(ordered_at__date__lte=date_to)
+    if q:
+        orders = orders.filter(Q(order_number__icontains=q) | Q(reference__icontains=q))
+    return orders
+
+
+def job_status_strip(account) -> list[dict]:
+    """Per job kind: the last run and when the schedule runs next (PRODUCT.md §2)."""
+    from .services.schedules import next_run_at
+
+    strip = []
+    for kind, label in Job.Kind.choices:
+        strip.append(
+            {
+                "kind": kind,
+                "label": label,
+                "last": Job.objects.filter(account=account, kind=kind).first(),
+                "next_run": next_run_at(account, kind),
+            }
+        )
+    return strip

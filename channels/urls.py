@@ -27,4 +27,58 @@ urlpatterns = [
         views.action_test_token,
         name="action_test_token",
     ),
+    path(
+        "companies/<int:company_id>/cdiscount/actions/download-orders/",
+        views.action_download_orders,
+        name="action_download_orders",
+    ),
+    path("companies/<int:company_id>/jobs/", views.job_list, name="job_list"),
+    path("companies/<int:company_id>/jobs/<int:job_id>/", views.job_detail, name="job_detail"),
+    path(
+        "companies/<int:company_id>/jobs/<int:job_id>/status/",
+        views.job_status,
+        name="job_status",
+    ),
+    path(
+        "companies/<int:company_id>/jobs/<int:job_id>/output.csv",
+        views.job_output,
+        name="job_output",
+    ),
+    path(
+        "companies/<int:company_id>/cdiscount/actions/upload-inventory/",
+        views.action_upload_inventory,
+        name="action_upload_inventory",
+    ),
+    path("companies/<int:company_id>/products/", views.product_list, name="product_list"),
+    path(
+        "companies/<int:company_id>/products/import/",
+        views.product_import,
+        name="product_import",
+    ),
+    path(
+        "companies/<int:company_id>/products/export.csv",
+        views.product_export,
+        name="product_export",
+    ),
+    path(
+        "companies/<int:company_id>/products/<int:product_id>/",
+        views.product_edit,
+        name="product_edit",
+    ),
+    path(
+        "companies/<int:company_id>/cdiscount/actions/upload-fulfillment/",
+        views.action_upload_fulfillment,
+        name="action_upload_fulfillment",
+    ),
+    path(
+        "companies/<int:company_id>/orders/import-shipments/",
+        views.shipment_import,
+        name="shipment_import",
+    ),
+    path("companies/<int:company_id>/orders/", views.order_list, name="order_list"),
+    path(
+        "companies/<int:company_id>/orders/<int:order_id>/",
+        views.order_detail,
+        name="order_detail",
+    ),
 ]

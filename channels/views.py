@@ -1,16 +1,54 @@
 """Thin views: scoping, forms, one POST URL per action, Post/Redirect/Get with messages."""
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .forms import GeneralSettingsForm
-from .selectors import account_for_user, companies_for_user, company_for_user
+from channels.cdiscount.errors import CdiscountError
+
+from .forms import (
+    CsvUploadForm,
+    GeneralSettingsForm,
+    JobFilterForm,
+    OrderFilterForm,
+    ProductOverridesForm,
+    ShipmentForm,
+)
+from .models import AcceptanceRequest, Job, Order, Product, Shipment
+from .selectors import (
+    account_for_user,
+    companies_for_user,
+    company_for_user,
+    job_status_strip,
+    jobs_for_account,
+    orders_for_account,
+)
 from .services.accounts import account_settings_update
+from .services.csv_import import CsvImportError
+from .services.fulfillment import (
+    ShipmentRefused,
+    carriers_for,
+    shipment_record,
+    shipments_import_csv,
+)
+from .services.inventory import offer_price, offer_quantity
+from .services.messages import cdiscount_error_sentence
+from .services.products import products_export_csv, products_import_csv
+from .services.runs import job_create
 from .services.tokens import account_get_token, account_test_token
+from .tasks import queue_job
 
 
 def _activate_company_time_zone(company) -> None:
@@ -41,6 +79,7 @@ def general_settings(request, company_id: int):
             "company": account.company,
             "account": account,
             "changes": account.settings_changes.select_related("user")[:10],
+            "job_status": job_status_strip(account),
         },
     )
 
@@ -89,3 +128,322 @@ def action_test_token(request, company_id: int):
     account = account_for_user(request.user, company_id)
     _report(request, account_test_token(account_id=account.pk))
     return redirect("channels:general_settings", company_id=account.company_id)
+
+
+# Jobs --------------------------------------------------------------------------------------
+def _start_job(request, account, kind: str, options: dict | None = None):
+    """Creates the job and queues it after commit; answers "Job #N queued" with a link."""
+    with transaction.atomic():
+        job = job_create(
+            account=account,
+            kind=kind,
+            trigger=Job.Trigger.MANUAL,
+            user=request.user,
+            options=options,
+        )
+        queue_job(job)
+    link = reverse("channels:job_detail", args=[account.company_id, job.pk])
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>', _("Job #%(n)s queued.") % {"n": job.pk}, link, _("Follow it")
+        ),
+    )
+    return redirect(link)
+
+
+@login_required
+@require_POST
+def action_download_orders(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    if not account.has_credentials:
+        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
+        return redirect("channels:general_settings", company_id=account.company_id)
+    return _start_job(request, account, Job.Kind.ORDER_DOWNLOAD)
+
+
+@login_required
+def job_list(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    _activate_company_time_zone(account.company)
+    form = JobFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = Paginator(jobs_for_account(account, **filters), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "channels/job_list.html",
+        {"company": account.company, "account": account, "form": form, "page": page},
+    )
+
+
+@login_required
+def job_detail(request, company_id: int, job_id: int):
+    account = account_for_user(request.user, company_id)
+    _activate_company_time_zone(account.company)
+    job = get_object_or_404(Job, pk=job_id, account=account)
+    return render(
+        request,
+        "channels/job_detail.html",
+        {"company": account.company, "job": job, "logs": job.logs.all()[:500]},
+    )
+
+
+@login_required
+def job_status(request, company_id: int, job_id: int):
+    """What the job page polls while the job runs (no full-page reload)."""
+    account = account_for_user(request.user, company_id)
+    job = get_object_or_404(Job, pk=job_id, account=account)
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_label": str(job.get_status_display()),
+            "finished": job.is_finished,
+            "progress": job.progress,
+            "message": job.message,
+            "succeeded": job.succeeded,
+            "failed": job.failed,
+            "counts": job.counts,
+        }
+    )
+
+
+@login_required
+def job_output(request, company_id: int, job_id: int):
+    """The job's log lines as CSV: one line per record with its error flag."""
+    account = account_for_user(request.user, company_id)
+    job = get_object_or_404(Job, pk=job_id, account=account)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["time", "record", "error", "message"])
+    for log in job.logs.all().iterator():
+        writer.writerow([log.created_at.isoformat(), log.record, int(log.is_error), log.message])
+    return response
+
+
+# Orders ------------------------------------------------------------------------------------
+@login_required
+def order_list(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    _activate_company_time_zone(account.company)
+    form = OrderFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    orders = orders_for_account(account, **filters)
+    page = Paginator(orders, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "channels/order_list.html",
+        {
+            "company": account.company,
+            "account": account,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "awaiting": account.acceptance_requests.filter(status=AcceptanceRequest.Status.PENDING),
+            "states": Order.objects.filter(account=account)
+            .order_by("status")
+            .values_list("status", flat=True)
+            .distinct(),
+        },
+    )
+
+
+@login_required
+def order_detail(request, company_id: int, order_id: int):
+    account = account_for_user(request.user, company_id)
+    _activate_company_time_zone(account.company)
+    order = get_object_or_404(Order, pk=order_id, account=account)
+    shipment = Shipment.objects.filter(order=order).first()
+    if request.method == "POST":
+        form = ShipmentForm(request.POST, account=account)
+        if form.is_valid():
+            try:
+                shipment, warnings = shipment_record(
+                    order=order, data=form.shipment_input(), user=request.user
+                )
+            except ShipmentRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                for warning in warnings:
+                    messages.warning(request, warning)
+                messages.success(
+                    request,
+                    _("Shipment recorded: it goes to Cdiscount with the next fulfillment upload."),
+                )
+                return redirect("channels:order_detail", company_id=company_id, order_id=order.pk)
+        else:
+            messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    else:
+        initial = {"ship_date": timezone.localdate()}
+        if shipment:
+            initial = {
+                "carrier": shipment.carrier,
+                "tracking_number": shipment.tracking_number,
+                "tracking_url": shipment.tracking_url,
+                "ship_date": shipment.ship_date,
+            }
+        form = ShipmentForm(initial=initial, account=account)
+    try:
+        carriers = carriers_for(account)
+    except CdiscountError:
+        carriers = []
+    return render(
+        request,
+        "channels/order_detail.html",
+        {
+            "company": account.company,
+            "order": order,
+            "lines": order.lines.all(),
+            "shipment": shipment,
+            "form": form,
+            "carriers": carriers,
+        },
+    )
+
+
+@login_required
+@require_POST
+def shipment_import(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    form = CsvUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV file to import."))
+    else:
+        try:
+            count = shipments_import_csv(
+                account=account, content=form.cleaned_data["file"].read(), user=request.user
+            )
+        except CsvImportError as exc:
+            _report_csv_problems(request, exc)
+        except CdiscountError as exc:
+            messages.error(request, cdiscount_error_sentence(exc))
+        else:
+            messages.success(request, _("%(n)d shipments recorded.") % {"n": count})
+    return redirect("channels:order_list", company_id=account.company_id)
+
+
+@login_required
+@require_POST
+def action_upload_fulfillment(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    if not account.has_credentials:
+        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
+        return redirect("channels:general_settings", company_id=account.company_id)
+    return _start_job(request, account, Job.Kind.FULFILLMENT_UPLOAD)
+
+
+# Products ----------------------------------------------------------------------------------
+PRODUCT_FILTERS = {
+    "errors": lambda qs: qs.exclude(offer_error_code="", offer_error_message=""),
+    "excluded": lambda qs: qs.filter(excluded=True),
+    "out_of_stock": lambda qs: qs.filter(quantity=0),
+}
+
+
+@login_required
+def product_list(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    _activate_company_time_zone(account.company)
+    products = Product.objects.filter(company=account.company)
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        products = products.filter(
+            Q(sku__icontains=q) | Q(ean__icontains=q) | Q(title__icontains=q)
+        )
+    show = request.GET.get("show", "")
+    if show in PRODUCT_FILTERS:
+        products = PRODUCT_FILTERS[show](products)
+    page = Paginator(products.order_by("sku"), 50).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "product": p,
+            "quantity_sent": offer_quantity(p, account)[0],
+            "price_sent": offer_price(p, account),
+        }
+        for p in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "channels/product_list.html",
+        {
+            "company": account.company,
+            "account": account,
+            "page": page,
+            "rows": rows,
+            "q": q,
+            "show": show,
+            "query": query.urlencode(),
+            "upload_form": CsvUploadForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def product_import(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    form = CsvUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV file to import."))
+    else:
+        try:
+            result = products_import_csv(
+                company=account.company, content=form.cleaned_data["file"].read()
+            )
+        except CsvImportError as exc:
+            _report_csv_problems(request, exc)
+        else:
+            messages.success(request, result.sentence())
+    return redirect("channels:product_list", company_id=account.company_id)
+
+
+def _report_csv_problems(request, exc: CsvImportError) -> None:
+    messages.error(
+        request,
+        format_html(
+            "{}<br>{}",
+            _("Nothing was imported: correct these lines and import the file again."),
+            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in exc.sentences())),  # noqa: S308
+        ),
+    )
+
+
+@login_required
+def product_export(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="products.csv"'
+    products_export_csv(company=account.company, out=response)
+    return response
+
+
+@login_required
+def product_edit(request, company_id: int, product_id: int):
+    account = account_for_user(request.user, company_id)
+    product = get_object_or_404(Product, pk=product_id, company=account.company)
+    form = ProductOverridesForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Product %(sku)s saved.") % {"sku": product.sku})
+        return redirect("channels:product_list", company_id=account.company_id)
+    return render(
+        request,
+        "channels/product_edit.html",
+        {"company": account.company, "product": product, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def action_upload_inventory(request, company_id: int):
+    account = account_for_user(request.user, company_id)
+    if not account.has_credentials:
+        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
+        return redirect("channels:general_settings", company_id=account.company_id)
+    full = request.POST.get("full") == "1"
+    return _start_job(request, account, Job.Kind.INVENTORY_UPLOAD, options={"full": full})

@@ -81,3 +81,83 @@ def marketplace_account(acme):
 
 
 __all__ = ["PASSWORD"]
+
+
+def _database_url() -> str:
+    """The URL of the test database this session created, for another process to open."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, simulator_server):
+    """A real Celery worker (its own process) on the real Redis broker and the test database."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cdiscount_integration.settings_test",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        **simulator_server.urls,
+    }
+    log = open(root / "var" / "test-worker.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "cdiscount_integration",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited; see {log.name}")
+        # The banner lists the tasks once the worker is set up; a message published before it
+        # consumes waits in its queue (a queue of this session's own, so nothing stale).
+        if "[tasks]" in (root / "var" / "test-worker.log").read_text():
+            break
+        time.sleep(0.2)
+    else:
+        worker.kill()
+        raise RuntimeError(f"the Celery worker did not start; see {log.name}")
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+    log.close()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_process, simulator, transactional_db):
+    """A test whose queued jobs are run by the real worker (needs committed data)."""
+    return celery_worker_process

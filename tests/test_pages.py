@@ -1,10 +1,12 @@
 """Login on every page, company scoping, CSRF."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PUBLIC_URL_NAMES = {"login", "logout", "set_language", "healthz"}
+PUBLIC_URL_NAMES = {"login", "logout", "set_language", "healthz", "offer_package_download"}
 
 
 def _app_patterns(resolver=None, prefix=""):
@@ -25,9 +27,8 @@ def test_every_app_url_sends_an_anonymous_visitor_to_login(client, acme):
     for route, pattern in _app_patterns():
         if pattern.name in PUBLIC_URL_NAMES:
             continue
-        url = "/" + route.replace("<int:company_id>", str(acme.pk)).replace("^", "").replace(
-            "$", ""
-        )
+        url = "/" + route.replace("<int:company_id>", str(acme.pk))
+        url = re.sub(r"<int:\w+>", "1", url).replace("^", "").replace("$", "")
         assert "<" not in url, f"the walk does not know how to fill {route}"
         for method in (client.get, client.post):
             response = method(url)

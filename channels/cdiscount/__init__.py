@@ -7,6 +7,35 @@ comes in through the constructors.
 from . import errors
 from .marketplace import MarketplaceClient
 from .octopia import OctopiaClient
-from .results import SellerInfo, Token
+from .results import (
+    OFFER_CONDITIONS,
+    Address,
+    Carrier,
+    OfferPackageStatus,
+    OfferPackageSubmission,
+    OfferResult,
+    OfferUpdate,
+    Order,
+    OrderLine,
+    RemoteOffer,
+    SellerInfo,
+    Token,
+)
 
-__all__ = ["MarketplaceClient", "OctopiaClient", "SellerInfo", "Token", "errors"]
+__all__ = [
+    "Address",
+    "Carrier",
+    "MarketplaceClient",
+    "OFFER_CONDITIONS",
+    "OctopiaClient",
+    "OfferPackageStatus",
+    "OfferPackageSubmission",
+    "OfferResult",
+    "OfferUpdate",
+    "Order",
+    "OrderLine",
+    "RemoteOffer",
+    "SellerInfo",
+    "Token",
+    "errors",
+]

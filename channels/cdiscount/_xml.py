@@ -13,6 +13,7 @@ NS_MESSAGES = (
 )
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NS_SERIALIZATION = "http://schemas.microsoft.com/2003/10/Serialization/"
+NS_ARRAYS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
 
 XSI_NIL = f"{{{NS_XSI}}}nil"
 

@@ -5,14 +5,40 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from ._base import BaseClient, media_type, utc_now
+from ._base import BaseClient, logger, media_type, utc_now
+from ._offers import (
+    FINISHED_STATES,
+    REJECTED_STATE,
+    OfferChecker,
+    OfferDataError,
+    amount,
+    check_package_size,
+    check_skus,
+    error_count,
+)
+from ._orders import (
+    OrderDataError,
+    address_or_none,
+    check_range,
+    check_shipment,
+    check_statuses,
+    decimal_or_none,
+    joined,
+    lines_to_ship,
+    parse_datetime,
+    required_decimal,
+    required_quantity,
+    unit_price,
+)
 from .errors import (
     CdiscountError,
     InvalidCredentialsError,
@@ -21,13 +47,53 @@ from .errors import (
     RejectedError,
     TokenRejectedError,
 )
-from .results import SellerInfo, Token
+from .results import (
+    Address,
+    Carrier,
+    OfferPackageStatus,
+    OfferPackageSubmission,
+    OfferResult,
+    OfferUpdate,
+    Order,
+    OrderLine,
+    RemoteOffer,
+    SellerInfo,
+    Token,
+)
 
 # §O: "tokens last 2 hours"; used only when the token answer leaves out expires_in.
 DEFAULT_TOKEN_LIFETIME = timedelta(hours=2)
 # OAuth error codes by which the token endpoint says the client ID or secret is wrong (§O1).
 _CREDENTIAL_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
 _WWW_AUTH_DESCRIPTION = re.compile(r'error_description="([^"]*)"')
+
+SALES_CHANNEL = "CDISFR"
+# §O4: pageSize is at most 100; a page with fewer items is the last one.
+PAGE_SIZE = 100
+# §O4, every order status, in the order of the order's life.
+ORDER_STATUSES = (
+    "Processing",
+    "WaitingAcceptance",
+    "Accepted",
+    "InPreparation",
+    "Shipped",
+    "Delivered",
+    "Refused",
+    "Cancelled",
+    "Rejected",
+)
+PAID_STATUSES = frozenset({"InPreparation", "Shipped", "Delivered"})
+AWAITING_ACCEPTANCE_STATUSES = frozenset({"WaitingAcceptance"})
+# Final: nothing left for the seller to ship.
+CLOSED_STATUSES = frozenset({"Refused", "Cancelled", "Rejected", "Delivered", "Shipped"})
+# §O4: only lines with this supply mode are the seller's to ship.
+SELLER_SUPPLY_MODE = "Seller"
+# §O5: at most 1,000 offers per offer-requests call.
+OFFER_BATCH_SIZE = 1_000
+# §O5: the tracked delivery mode, mandatory on every offer that carries delivery modes.
+TRACKED_DELIVERY_MODE = "THD"
+# §O5: resultCode 8000 created, 9000 updated; any other code is an error.
+ACCEPTED_RESULT_CODES = frozenset({"8000", "9000"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +144,297 @@ class OctopiaClient(BaseClient):
         """GET /sellers: the token validity probe (§O3); 401 bad token, 403 wrong Seller ID."""
         result = self._api_call("GET", "/sellers")
         return self._seller_info_from(result.data, operation="GET /sellers")
+
+    def list_orders(
+        self,
+        *,
+        updated_from: datetime,
+        updated_to: datetime,
+        statuses: Sequence[str] | None = None,
+    ) -> Iterator[Order]:
+        """GET /orders (§O4): orders updated in [updated_from, updated_to], oldest first.
+
+        A generator over pages of PAGE_SIZE: one page's body at a time, each page its own call
+        through the funnel (a token expiring mid-listing is renewed and the page retried).
+        `statuses` None asks for every status in ORDER_STATUSES. An order changed while the
+        listing runs can come again on a later page, newer: callers store orders idempotently.
+        Arguments are checked now (ValueError), before the first page is asked for.
+        """
+        start, end = check_range(updated_from, updated_to)
+        params = {
+            "salesChannelId": SALES_CHANNEL,
+            "updatedAtMin": _iso_utc(start),
+            "updatedAtMax": _iso_utc(end),
+            "status": ",".join(check_statuses(statuses, ORDER_STATUSES)),
+        }
+        return self._order_pages(params)
+
+    def get_order(self, order_id: str) -> Order:
+        """GET /orders/{orderId} (§O4); an unknown order is a RejectedError (404)."""
+        path = f"/orders/{_segment(order_id)}"
+        result = self._api_call("GET", path)
+        data = result.data
+        # Tolerated: the order wrapped like a listing page.
+        if isinstance(data, dict) and "orderId" not in data and isinstance(data.get("items"), list):
+            data = data["items"][0] if len(data["items"]) == 1 else None
+        return self._order_from(data, f"GET {path}")
+
+    def accept_order(self, order: Order) -> None:
+        """POST /orders/{orderId}/approval-status "Accepted" (§O4; only in WaitingAcceptance)."""
+        self._set_approval(order, "Accepted")
+
+    def refuse_order(self, order: Order) -> None:
+        """POST /orders/{orderId}/approval-status "Refused" (§O4; only in WaitingAcceptance)."""
+        self._set_approval(order, "Refused")
+
+    def ship_order(
+        self,
+        order: Order,
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_url: str,
+        line_ids: Sequence[str] | None = None,
+    ) -> None:
+        """POST /orders/{orderId}/shipments (§O4): one parcel holding the shipped lines.
+
+        `carrier` is a Carrier.name (Octopia's label). `line_ids` default to every line the
+        seller fulfils; naming a line the order lacks is a ValueError. There is no ship-date
+        field: Cdiscount takes the time of this call.
+        """
+        check_shipment(carrier, tracking_number)
+        lines = lines_to_ship(order, line_ids, default=lambda line: line.seller_fulfilled)
+        # §O4: a JSON array of parcels [unconfirmed: array or one object]; the array is sent.
+        parcels = [
+            {
+                "parcelNumber": tracking_number.strip(),
+                "carrierName": carrier.strip(),
+                "trackingUrl": tracking_url.strip(),
+                "orderLineIds": [line.line_id for line in lines],
+            }
+        ]
+        self._api_call("POST", f"/orders/{_segment(order.order_id)}/shipments", body=parcels)
+
+    def list_carriers(self) -> list[Carrier]:
+        """GET /carriers (§O4): `label` is the name ship_order's `carrier` must use."""
+        operation = "GET /carriers"
+        data = self._api_call("GET", "/carriers").data
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            data = data["items"]
+        if not isinstance(data, list):
+            raise self._error(MalformedResponseError, f"{operation}: the answer is not a list")
+        carriers = []
+        for item in data:
+            name = _text(item, "label", "name") if isinstance(item, dict) else None
+            if name is None:
+                continue
+            carriers.append(
+                Carrier(
+                    code=_text(item, "code"),
+                    name=name,
+                    default_url=_text(item, "defaultUrl", "trackingUrl"),
+                )
+            )
+        return carriers
+
+    # -- offers (§O5, §O6) ------------------------------------------------------------------
+
+    def submit_offers(
+        self, offers: Sequence[OfferUpdate], *, full: bool = False
+    ) -> OfferPackageSubmission:
+        """One offer package (§O5): create it, send the offers 1,000 at a time, mark it Ready.
+
+        `full` False sends an "Update" package (stock and price of existing offers), True an
+        "Upsert" (whole offers, delivery modes included). At most 40,000 offers (ValueError:
+        the caller splits); every offer is checked and encoded before the first call. A failure
+        after the package was created leaves it WaitingForCompletion, unused: retry the whole
+        submission (the package id is in the log).
+        """
+        if isinstance(offers, str) or not isinstance(offers, Sequence):
+            raise TypeError("offers must be a sequence of OfferUpdate")
+        check_package_size(len(offers))
+        check = OfferChecker()
+        bodies = [_offer_json(check(offer)) for offer in offers]
+
+        package_type = "Upsert" if full else "Update"
+        created = self._api_call(
+            "POST",
+            "/offer-packages",
+            body={"packageType": package_type},
+            headers={"salesChannelId": SALES_CHANNEL},
+        )
+        package_id = self._package_id_from(created, "POST /offer-packages")
+        path = f"/offer-packages/{_segment(package_id, 'package_id')}"
+        try:
+            for start in range(0, len(bodies), OFFER_BATCH_SIZE):
+                batch = bodies[start : start + OFFER_BATCH_SIZE]
+                self._api_call("POST", f"{path}/offer-requests", body=batch)
+            self._api_call("PATCH", path, body={"state": "Ready"})
+        except CdiscountError:
+            logger.warning(
+                "Octopia: offer package %s left incomplete (not Ready); it will not be integrated",
+                package_id,
+            )
+            raise
+        logger.info(
+            "Octopia: offer package %s (%s) Ready with %d offers",
+            package_id,
+            package_type,
+            len(bodies),
+        )
+        return OfferPackageSubmission(package_id=package_id, offer_count=len(bodies))
+
+    def get_offer_package(self, package_id: str) -> OfferPackageStatus:
+        """GET /offer-packages/{id} (§O5); once Integrated or Rejected, every offer's result.
+
+        Results come from offer-requests-results, page after page. Octopia answers 400 when
+        results are asked before integration ends: read as not finished yet (poll again).
+        """
+        path = f"/offer-packages/{_segment(package_id, 'package_id')}"
+        operation = f"GET {path}"
+        data = self._api_call("GET", path).data
+        state = _text(data, "state", "status") if isinstance(data, dict) else None
+        if state is None:
+            raise self._error(MalformedResponseError, f"{operation}: the answer holds no state")
+        package_id = package_id.strip()
+        pending = OfferPackageStatus(
+            package_id=package_id,
+            state=state,
+            finished=False,
+            rejected=False,
+            error_count=None,
+            results=(),
+        )
+        if state not in FINISHED_STATES:
+            return pending
+        try:
+            results = tuple(self._offer_results(path))
+        except RejectedError as exc:
+            if exc.status != 400:
+                raise
+            logger.info("%s: %s but its results are not ready yet", operation, state)
+            return pending
+        return OfferPackageStatus(
+            package_id=package_id,
+            state=state,
+            finished=True,
+            rejected=state == REJECTED_STATE,
+            error_count=error_count(results),
+            results=results,
+        )
+
+    def list_offers(self, *, skus: Sequence[str] | None = None) -> Iterator[RemoteOffer]:
+        """GET /offers (§O6): every offer on CDISFR, or those of `skus` (one listing each).
+
+        A generator over pages of PAGE_SIZE, each page its own call through the funnel. Items
+        are read tolerantly: one without a sellerExternalReference is skipped, an unreadable
+        field is None.
+        """
+        wanted = check_skus(skus)
+        if wanted is None:
+            return self._offer_pages({"salesChannelId": SALES_CHANNEL}, None)
+        return self._offers_of(wanted)
+
+    def _offers_of(self, skus: tuple[str, ...]) -> Iterator[RemoteOffer]:
+        for sku in skus:
+            params = {"salesChannelId": SALES_CHANNEL, "sellerExternalReference": sku}
+            yield from self._offer_pages(params, sku)
+
+    def _offer_pages(self, params: Mapping[str, str], sku: str | None) -> Iterator[RemoteOffer]:
+        operation = "GET /offers"
+        for page_index, items in self._pages("/offers", params, operation):
+            for item in items:
+                offer = _remote_offer(item)
+                if offer is None:
+                    logger.warning(
+                        "%s page %d: an offer without a SKU, skipped", operation, page_index
+                    )
+                # Tolerated: a server ignoring the filter answers with other offers too.
+                elif sku is None or offer.sku == sku:
+                    yield offer
+
+    def _offer_results(self, path: str) -> Iterator[OfferResult]:
+        operation = f"GET {path}/offer-requests-results"
+        for page_index, items in self._pages(f"{path}/offer-requests-results", {}, operation):
+            for item in items:
+                try:
+                    yield _offer_result(item)
+                except OfferDataError as exc:
+                    raise self._error(
+                        MalformedResponseError, f"{operation} page {page_index}: {exc}"
+                    ) from None
+
+    def _pages(
+        self, path: str, params: Mapping[str, str], operation: str
+    ) -> Iterator[tuple[int, list[Any]]]:
+        """(pageIndex, items) of a paged listing (§O4 paging): until a page is short and no
+        Link rel="next" follows; the link itself is not followed (it could name another host).
+        """
+        page_index = 1
+        previous: list[Any] | None = None
+        while True:
+            page = {**params, "pageIndex": page_index, "pageSize": PAGE_SIZE}
+            result = self._api_call("GET", path, params=page)
+            items = self._page_items(result.data, operation, page_index)
+            if items and items == previous:
+                # A server ignoring pageIndex would otherwise be asked forever.
+                raise self._error(
+                    MalformedResponseError,
+                    f"{operation}: page {page_index} repeats page {page_index - 1}",
+                )
+            yield page_index, items
+            if not items or (len(items) < PAGE_SIZE and "next" not in result.links):
+                return
+            previous = items
+            page_index += 1
+
+    def _package_id_from(self, result: ApiResponse, operation: str) -> str:
+        """§O5: packageId in the body, else the last segment of Content-Location."""
+        data = result.data
+        package_id = _text(data, "packageId", "id") if isinstance(data, dict) else None
+        if package_id is None:
+            location = result.headers.get("Content-Location") or result.headers.get("Location")
+            _, found, rest = (
+                urlsplit(location or "").path.rstrip("/").rpartition("/offer-packages/")
+            )
+            if found and rest and "/" not in rest:
+                package_id = unquote(rest)
+        if package_id is None:
+            raise self._error(MalformedResponseError, f"{operation}: the answer names no packageId")
+        return package_id
+
+    # -- orders -----------------------------------------------------------------------------
+
+    def _order_pages(self, params: Mapping[str, str]) -> Iterator[Order]:
+        operation = "GET /orders"
+        for page_index, items in self._pages("/orders", {**params, "sort": "updatedAt"}, operation):
+            # The whole page is read before its first order is handed out.
+            orders = [self._order_from(item, f"{operation} page {page_index}") for item in items]
+            yield from orders
+
+    def _page_items(self, data: Any, operation: str, page_index: int) -> list[Any]:
+        if data is None:  # 204 or an empty body: no orders
+            return []
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            return data["items"]
+        raise self._error(
+            MalformedResponseError,
+            f"{operation}: page {page_index} is not an object holding an items list",
+        )
+
+    def _order_from(self, data: Any, operation: str) -> Order:
+        try:
+            return _order(data)
+        except OrderDataError as exc:
+            raise self._error(MalformedResponseError, f"{operation}: {exc}") from None
+
+    def _set_approval(self, order: Order, approval: str) -> None:
+        # §O4 [unconfirmed route and body; one public SDK uses exactly this]; 200 or 204.
+        self._api_call(
+            "POST",
+            f"/orders/{_segment(order.order_id)}/approval-status",
+            body={"approval_status": approval},
+        )
 
     # -- token ------------------------------------------------------------------------------
 
@@ -264,6 +621,240 @@ class OctopiaClient(BaseClient):
 
     def _secrets(self) -> list[str]:
         return [self._client_secret, *super()._secrets()]
+
+
+def _iso_utc(moment: datetime) -> str:
+    """§O4: ISO 8601 UTC with Z, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _segment(value: str, what: str = "order_id") -> str:
+    """An id as one path segment: a slash or a ? in it cannot reach another route."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} is required")
+    return quote(value.strip(), safe="")
+
+
+def _offer_json(offer: OfferUpdate) -> dict[str, Any]:
+    """One offer request of §O5, keys in the spec's order."""
+    body: dict[str, Any] = {
+        "sellerExternalReference": offer.sku,
+        "product": {"gtin": offer.ean, "reference": offer.sku},
+        "condition": offer.condition,
+        "quantity": offer.quantity,
+    }
+    # Exclude Price Upload: no price at all; a price goes with its full tax list (§O5).
+    if offer.price is not None:
+        price: dict[str, Any] = {"price": _json_amount(offer.price)}
+        if offer.origin_price is not None:
+            price["originPrice"] = _json_amount(offer.origin_price)
+        price["taxes"] = [
+            {"code": "VAT", "value": _json_amount(offer.vat_rate)},
+            {"code": "Ecotax", "value": _json_amount(offer.ecotax)},
+            {"code": "Deatax", "value": _json_amount(offer.deatax)},
+        ]
+        body["price"] = price
+    if offer.shipping_fee is not None:
+        body["deliveryModes"] = [
+            {
+                "code": TRACKED_DELIVERY_MODE,
+                "cost": _json_amount(offer.shipping_fee),
+                "additionalCost": _json_amount(offer.additional_shipping_fee or Decimal("0")),
+            }
+        ]
+    body["preparationTime"] = offer.preparation_time
+    return body
+
+
+def _json_amount(value: Decimal) -> float:
+    """§O5 wants JSON numbers: cents-rounded, then a float (its shortest repr is exact here)."""
+    return float(amount(value))
+
+
+def _offer_result(item: Any) -> OfferResult:
+    """One item of offer-requests-results (§O5); the first result in error speaks for it."""
+    if not isinstance(item, dict):
+        raise OfferDataError("a result is not a JSON object")
+    sku = _text(item, "sellerExternalReference", "sellerProductId")
+    if sku is None:
+        raise OfferDataError("a result has no sellerExternalReference")
+    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    status = _text(item, "integrationStatus", "status") or "Unknown"
+    entries = [entry for entry in item.get("results") or [] if isinstance(entry, dict)]
+    codes = [(_text(entry, "resultCode", "code"), entry) for entry in entries]
+    errors = [(code, entry) for code, entry in codes if code and code not in ACCEPTED_RESULT_CODES]
+    code, entry = (errors or codes or [(None, {})])[0]
+    if code is None:
+        accepted = status == "Integrated"
+    else:
+        accepted = code in ACCEPTED_RESULT_CODES and status != REJECTED_STATE
+    return OfferResult(
+        sku=sku,
+        ean=_text(product, "gtin") or _text(item, "gtin", "productGtin"),
+        status=status,
+        accepted=accepted,
+        code=code,
+        message=_text(entry, "message", "resultMessage"),
+    )
+
+
+def _remote_offer(item: Any) -> RemoteOffer | None:
+    """One offer of GET /offers (§O6, shape unconfirmed); None without a SKU."""
+    if not isinstance(item, dict):
+        return None
+    sku = _text(item, "sellerExternalReference", "sellerProductId")
+    if sku is None:
+        return None
+    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    price = item.get("price")
+    if isinstance(price, dict):
+        price = price.get("price")
+    try:
+        quantity = required_quantity(item.get("quantity", item.get("stock")), "quantity")
+    except OrderDataError:
+        quantity = None
+    try:
+        price = decimal_or_none(price, "price")
+    except OrderDataError:
+        price = None
+    return RemoteOffer(
+        sku=sku,
+        ean=_text(product, "gtin") or _text(item, "gtin", "productGtin"),
+        quantity=quantity,
+        price=price,
+        state=_text(item, "state", "status"),
+    )
+
+
+def _order(data: Any) -> Order:
+    """One order of §O4; only orderId and status are required of the order itself."""
+    if not isinstance(data, dict):
+        raise OrderDataError("an order is not a JSON object")
+    order_id = _text(data, "orderId")
+    if order_id is None:
+        raise OrderDataError("an order has no orderId")
+    status = _text(data, "status")
+    if status is None:
+        raise OrderDataError(f"order {order_id} has no status")
+    raw_lines = data.get("lines")
+    if raw_lines is None:
+        raw_lines = []
+    if not isinstance(raw_lines, list):
+        raise OrderDataError(f"order {order_id}: lines is not a list")
+    lines = tuple(_order_line(line, order_id) for line in raw_lines)
+
+    billing = _address(data.get("billingAddress"))
+    # §O4 puts the shipping address on each line; an order-level one is read first.
+    shipping = _address(data.get("shippingAddress"))
+    for line in raw_lines:
+        if shipping is None and isinstance(line, dict):
+            shipping = _address(line.get("shippingAddress"))
+
+    lines_shipping = sum((line.shipping_cost for line in lines), Decimal("0"))
+    lines_total = sum((line.total_price for line in lines), Decimal("0")) + lines_shipping
+    # An order-level totalPrice, if the payload carries one, reads like a line's.
+    total_price = data.get("totalPrice")
+    total_amount, shipping_total = lines_total, lines_shipping
+    if isinstance(total_price, dict) and total_price.get("sellingPrice") is not None:
+        selling = required_decimal(total_price.get("sellingPrice"), f"order {order_id} total")
+        shipping_cost = decimal_or_none(
+            total_price.get("shippingCost"), f"order {order_id} total shipping"
+        )
+        shipping_total = shipping_cost if shipping_cost is not None else lines_shipping
+        total_amount = selling + shipping_total
+
+    return Order(
+        order_id=order_id,
+        reference=_text(data, "reference") or order_id,
+        status=status,
+        paid=status in PAID_STATUSES,
+        awaiting_acceptance=status in AWAITING_ACCEPTANCE_STATUSES,
+        closed=status in CLOSED_STATUSES,
+        created_at=_datetime(data, order_id, "createdAt", "purchasedAt"),
+        updated_at=_datetime(data, order_id, "updatedAt"),
+        ship_by=_datetime(data, order_id, "shippedAtMax"),
+        currency=_text(data, "currencyCode") or "EUR",
+        customer_name=_customer_name(data.get("customer"), billing, shipping),
+        billing_address=billing,
+        shipping_address=shipping,
+        total_amount=total_amount,
+        shipping_total=shipping_total,
+        commission=None,  # §O4 documents no commission field
+        lines=lines,
+        raw_payload=json.dumps(data, ensure_ascii=False),
+    )
+
+
+def _order_line(data: Any, order_id: str) -> OrderLine:
+    if not isinstance(data, dict):
+        raise OrderDataError(f"order {order_id}: a line is not a JSON object")
+    line_id = _text(data, "orderLineId")
+    if line_id is None:
+        raise OrderDataError(f"order {order_id}: a line has no orderLineId")
+    where = f"order {order_id} line {line_id}"
+    offer = data.get("offer") if isinstance(data.get("offer"), dict) else {}
+    sku = _text(offer, "sellerProductId", "sellerExternalReference")
+    if sku is None:
+        raise OrderDataError(f"{where} has no offer.sellerProductId")
+    quantity = required_quantity(data.get("quantity"), f"{where} quantity")
+    price = data.get("totalPrice") if isinstance(data.get("totalPrice"), dict) else {}
+    total = required_decimal(price.get("sellingPrice"), f"{where} totalPrice.sellingPrice")
+    shipping = decimal_or_none(price.get("shippingCost"), f"{where} totalPrice.shippingCost")
+    supply_mode = _text(offer, "supplyMode") or ""
+    return OrderLine(
+        line_id=line_id,
+        sku=sku,
+        ean=_text(offer, "productGtin", "gtin"),
+        name=_text(offer, "productTitle", "title") or _text(data, "productTitle", "productName"),
+        quantity=quantity,
+        unit_price=unit_price(total, quantity),
+        total_price=total,
+        shipping_cost=shipping if shipping is not None else Decimal("0"),
+        status=_text(data, "status"),
+        seller_fulfilled=supply_mode.casefold() == SELLER_SUPPLY_MODE.casefold(),
+        condition=_text(offer, "condition") or _text(data, "condition"),
+    )
+
+
+def _address(data: Any) -> Address | None:
+    if not isinstance(data, dict):
+        return None
+    return address_or_none(
+        civility=_text(data, "civility"),
+        first_name=_text(data, "firstName"),
+        last_name=_text(data, "lastName"),
+        company_name=_text(data, "companyName"),
+        line1=_text(data, "addressLine1"),
+        line2=joined([_text(data, "addressLine2"), _text(data, "addressLine3")], ", "),
+        postal_code=_text(data, "postalCode"),
+        city=_text(data, "city"),
+        country_code=_text(data, "countryCode"),
+        phone=_text(data, "phone", "mobilePhone"),
+        email=_text(data, "email"),
+        instructions=_text(data, "instructions"),
+        relay_id=_text(data, "relayId"),
+    )
+
+
+def _customer_name(customer: Any, *addresses: Address | None) -> str | None:
+    if isinstance(customer, dict):
+        name = joined([_text(customer, "firstName"), _text(customer, "lastName")])
+        if name:
+            return name
+    for address in addresses:
+        if address is not None:
+            name = joined([address.first_name, address.last_name]) or address.company_name
+            if name:
+                return name
+    return None
+
+
+def _datetime(data: Mapping[str, Any], order_id: str, *keys: str) -> datetime | None:
+    key = next((key for key in keys if _text(data, key)), None)
+    if key is None:
+        return None
+    # Octopia writes UTC with a Z; a naive value is read as UTC too.
+    return parse_datetime(_text(data, key), UTC, f"order {order_id} {key}")
 
 
 def _text(data: Mapping[str, Any], *keys: str) -> str | None:

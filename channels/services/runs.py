@@ -30,6 +30,9 @@ class JobOutcome:
     counts: dict[str, int] = field(default_factory=dict)
     succeeded: int = 0
     failed: int = 0
+    # The work was handed to Cdiscount and its result comes later (offer packages): the job
+    # stays Processing until a follow-up task records it.
+    awaiting: bool = False
 
     @property
     def status(self) -> str:
@@ -41,9 +44,16 @@ class JobOutcome:
 
 
 def job_create(
-    *, account: CdiscountAccount, kind: str, trigger: str = Job.Trigger.SCHEDULED, user=None
+    *,
+    account: CdiscountAccount,
+    kind: str,
+    trigger: str = Job.Trigger.SCHEDULED,
+    user=None,
+    options: dict | None = None,
 ) -> Job:
-    return Job.objects.create(account=account, kind=kind, trigger=trigger, requested_by=user)
+    return Job.objects.create(
+        account=account, kind=kind, trigger=trigger, requested_by=user, options=options or {}
+    )
 
 
 def job_log(job: Job, message: str, *, record: str = "", is_error: bool = False) -> None:
@@ -119,7 +129,11 @@ def job_execute(*, job_id: int, work: Callable[[Job], JobOutcome]) -> Job | None
         job.counts = outcome.counts
         job.succeeded = outcome.succeeded
         job.failed = outcome.failed
-        _finish(job, outcome.status, outcome.message)
+        if outcome.awaiting:
+            job.message = outcome.message
+            job.save(update_fields=["counts", "succeeded", "failed", "message"])
+        else:
+            _finish(job, outcome.status, outcome.message)
     finally:
         lock_release(job=job)
     return job

@@ -2,6 +2,7 @@
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,7 @@ from channels.models import CdiscountAccount
 
 from .clients import cdiscount_client_for
 from .messages import cdiscount_error_sentence
+from .runs import JobOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +99,28 @@ def account_test_token(*, account_id: int) -> ActionResult:
     )
     logger.info("account %s: token check %s", account.pk, "valid" if result.ok else "failed")
     return result
+
+
+# Renew a token this long before it expires (PRODUCT.md §3); Octopia tokens last 2 hours, so
+# they are renewed at every hourly run.
+REFRESH_MARGIN = timedelta(hours=6)
+
+
+def token_refresh(job) -> JobOutcome:
+    """The scheduled refresh: a new token when the stored one is missing or expires soon."""
+    account = job.account
+    problem = _missing_credentials(account)
+    if problem:
+        return JobOutcome(problem, {"renewed": 0}, failed=1)
+    expires = account.token_expires_at
+    if account.access_token and expires and expires - timezone.now() > REFRESH_MARGIN:
+        when = timezone.localtime(expires).strftime("%Y-%m-%d %H:%M")
+        return JobOutcome(
+            _("The token is valid until %(when)s: nothing to do.") % {"when": when},
+            {"renewed": 0},
+        )
+    token = cdiscount_client_for(account).get_token()  # errors end the job as Failed
+    when = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+    return JobOutcome(
+        _("Token renewed, valid until %(when)s.") % {"when": when}, {"renewed": 1}, succeeded=1
+    )

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 
 from .server import SimulatorServer
-from .state import DEMO_MARKETPLACE, DEMO_OCTOPIA, SimulatorState
+from .state import DEMO_MARKETPLACE, DEMO_OCTOPIA, MARKETPLACE, OCTOPIA, SimulatorState
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="SECONDS",
         help="lifetime of new tokens of both APIs (default 7200 for Octopia, 172800 for SOAP)",
+    )
+    parser.add_argument(
+        "--no-autopilot",
+        dest="autopilot",
+        action="store_false",
+        help="no new orders arriving on their own (by default about 12 an hour per account)",
     )
 
 
@@ -38,10 +44,22 @@ def banner(server: SimulatorServer) -> str:
         f"  Username (API login):     {DEMO_MARKETPLACE['login']}",
         f"  Password:                 {DEMO_MARKETPLACE['password']}",
         "",
+        _orders_line(server.state),
         f"Control endpoints: {server.url}/_simulator/",
         "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
+
+
+def _orders_line(state: SimulatorState) -> str:
+    octopia = len(state.orders_for(OCTOPIA, DEMO_OCTOPIA["seller_id"]))
+    marketplace = len(state.orders_for(MARKETPLACE, DEMO_MARKETPLACE["login"]))
+    autopilot = (
+        f"autopilot on: about {state.arrival_rate:g} new orders an hour per account"
+        if state.autopilot
+        else "autopilot off"
+    )
+    return f"Demo orders: {octopia} Octopia, {marketplace} Marketplace; {autopilot}."
 
 
 def serve(
@@ -51,6 +69,7 @@ def serve(
     token_lifetime: int | None = None,
     write: Callable[[str], object] = print,
     stop_event: threading.Event | None = None,
+    autopilot: bool = True,
 ) -> None:
     """Serve until Ctrl-C (or `stop_event` is set), then shut down cleanly."""
     logger = logging.getLogger("channels.simulator")
@@ -59,7 +78,8 @@ def serve(
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.INFO)
 
-    state = SimulatorState.with_demo_accounts()
+    state = SimulatorState.with_demo_data()
+    state.autopilot = autopilot
     if token_lifetime is not None:
         state.token_lifetime_octopia = token_lifetime
         state.token_lifetime_marketplace = token_lifetime
@@ -90,4 +110,5 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         token_lifetime=args.token_lifetime,
         write=lambda text: print(text, flush=True),
+        autopilot=args.autopilot,
     )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from .exchange import Request, Response
@@ -79,6 +82,91 @@ def _reset(state: SimulatorState, request: Request) -> Response:
     return Response.json(200, {"reset": True})
 
 
+def _seed_orders(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    allowed = {"api", "seller", "count", "status", "seed", "lines_per_order", "created_within"}
+    unknown = set(body) - allowed
+    if unknown:
+        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    if not body.get("api") or not body.get("seller"):
+        raise _BadRequest("api and seller are required")
+    options: dict[str, Any] = {}
+    if "lines_per_order" in body:
+        lines = body["lines_per_order"]
+        if not (isinstance(lines, list) and len(lines) == 2):
+            raise _BadRequest("lines_per_order must be [low, high]")
+        options["lines_per_order"] = tuple(lines)
+    if "created_within" in body:
+        options["created_within"] = body["created_within"]
+    try:
+        ids = state.seed_orders(
+            api=body["api"],
+            seller=str(body["seller"]),
+            count=body.get("count", 10),
+            status=body.get("status"),
+            seed=body.get("seed"),
+            **options,
+        )
+    except (TypeError, ValueError) as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(201, {"count": len(ids), "order_ids": ids})
+
+
+def _list_orders(state: SimulatorState, request: Request) -> Response:
+    api, seller = request.query.get("api"), request.query.get("seller")
+    if not api or not seller:
+        raise _BadRequest("the api and seller query parameters are required")
+    try:
+        orders = state.orders_for(api, seller)
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"orders": _jsonable(orders)})
+
+
+def _set_order_status(state: SimulatorState, request: Request, api: str, order_id: str) -> Response:
+    status = _json_body(request).get("status")
+    if not isinstance(status, str):
+        raise _BadRequest("status is required")
+    try:
+        state.set_order_status(api, order_id, status)
+    except KeyError:
+        return Response.json(404, {"error": f"no {api} order {order_id}"})
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"order": _jsonable(state.order(api, order_id))})
+
+
+def _autopilot(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    unknown = set(body) - {"enabled", "arrival_rate", "seed"}
+    if unknown:
+        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    enabled = body.get("enabled", state.autopilot)
+    rate = body.get("arrival_rate")
+    if not isinstance(enabled, bool):
+        raise _BadRequest("enabled must be true or false")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
+        raise _BadRequest("arrival_rate must be a number of orders an hour")
+    try:
+        state.set_autopilot(enabled, arrival_rate=rate, seed=body.get("seed"))
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"autopilot": state.autopilot, "arrival_rate": state.arrival_rate})
+
+
+def _jsonable(value: Any) -> Any:
+    """Records hold datetimes and Decimals: ISO 8601 strings and exact decimal strings."""
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
 _ROUTES: dict[str, dict[str, Callable[[SimulatorState, Request], Response]]] = {
     "/": {"GET": _status},
     "/requests": {"GET": _requests},
@@ -86,20 +174,35 @@ _ROUTES: dict[str, dict[str, Callable[[SimulatorState, Request], Response]]] = {
     "/clock": {"POST": _advance_clock},
     "/expire-tokens": {"POST": _expire_tokens},
     "/reset": {"POST": _reset},
+    "/orders": {"GET": _list_orders},
+    "/orders/seed": {"POST": _seed_orders},
+    "/autopilot": {"POST": _autopilot},
 }
+_PATTERN_ROUTES: list[tuple[re.Pattern[str], dict[str, Callable[..., Response]]]] = [
+    (
+        re.compile(r"^/orders/(?P<api>[^/]+)/(?P<order_id>[^/]+)/status$"),
+        {"POST": _set_order_status},
+    ),
+]
 
 
 def handle(state: SimulatorState, request: Request) -> Response:
     subpath = request.path[len(CONTROL_PREFIX) :].rstrip("/") or "/"
     methods = _ROUTES.get(subpath)
+    groups: dict[str, str] = {}
     if methods is None:
-        return Response.json(404, {"error": f"no control endpoint at {request.path}"})
+        for pattern, pattern_methods in _PATTERN_ROUTES:
+            if match := pattern.match(subpath):
+                methods, groups = pattern_methods, match.groupdict()
+                break
+        else:
+            return Response.json(404, {"error": f"no control endpoint at {request.path}"})
     handler = methods.get(request.method)
     if handler is None:
         return Response.json(
             405, {"error": f"{request.method} not allowed"}, headers={"Allow": ", ".join(methods)}
         )
     try:
-        return handler(state, request)
+        return handler(state, request, **groups)
     except _BadRequest as exc:
         return Response.json(400, {"error": str(exc)})

@@ -5,12 +5,27 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from lxml import etree
 
 from . import soap
+from .catalogue import CARRIERS
 from .exchange import Request, Response
+from .orders import (
+    FLOWS,
+    MARKETPLACE_LINE_STATES,
+    PARIS,
+    PRODUCT_CONDITIONS,
+    Line,
+    LineValidation,
+    Order,
+    Validation,
+)
 from .state import MARKETPLACE, MarketplaceAccount, SimulatorState
+
+MARKETPLACE_STATES = FLOWS[MARKETPLACE].statuses  # OrderStateEnum values the simulator knows
 
 
 def _html(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -158,4 +173,436 @@ def get_seller_information(call: Call) -> Response:
     soap.leaf(seller, "ShopUrl", None)
     soap.leaf(seller, "SiretNumber", account.siret_number)
     soap.leaf(seller, "State", "Activated")
+    return soap.envelope_response(envelope)
+
+
+# §M4: GetOrderList
+
+ORDER_FILTER_FIELDS = (
+    "BeginCreationDate",
+    "BeginModificationDate",
+    "CorporationCode",
+    "EndCreationDate",
+    "EndModificationDate",
+    "FetchOrderLines",
+    "FetchParcels",
+    "OrderReferenceList",
+    "OrderType",
+    "PartnerOrderRef",
+    "States",
+)
+CORPORATION_CODE = "CDSB2C"  # cdiscount.com, the one corporation the simulator sells on
+# Without States, the real service ignores the dates and scans (§M4): a month of orders.
+SCAN_DAYS = 30
+NO_DATES_ERROR = (
+    "La recherche de commandes sans période a dépassé le délai d'exécution : précisez "
+    "BeginModificationDate et EndModificationDate (ou BeginCreationDate et EndCreationDate)."
+)
+_NO_DATE = datetime(1, 1, 1)  # 0001-01-01T00:00:00 means "no date"
+
+
+@operation("GetOrderList", "orderFilter")
+def get_order_list(call: Call) -> Response:
+    operation_name = "GetOrderList"
+    fields = soap.read_in_order(call.params.get("orderFilter"), soap.CDISCOUNT, ORDER_FILTER_FIELDS)
+    dates = {
+        name: _read_date(fields.get(name), operation_name)
+        for name in (
+            "BeginCreationDate",
+            "BeginModificationDate",
+            "EndCreationDate",
+            "EndModificationDate",
+        )
+    }
+    fetch_lines = _read_bool(fields.get("FetchOrderLines"), operation_name)
+    fetch_parcels = _read_bool(fields.get("FetchParcels"), operation_name)
+    states = [
+        _read_enum(element, MARKETPLACE_STATES, "OrderStateEnum", operation_name)
+        for element in soap.items(fields.get("States"), soap.CDISCOUNT, "OrderStateEnum")
+    ]
+    references = [
+        soap.text_of(element) or ""
+        for element in soap.items(fields.get("OrderReferenceList"), soap.ARRAYS, "string")
+    ]
+    corporation = soap.text_of(fields.get("CorporationCode"))
+    login = call.account.login
+
+    if references:
+        # A list of order numbers: those orders, whatever their dates.
+        orders = call.state.marketplace_orders(
+            login, statuses=states or None, references=references
+        )
+    elif not any(dates.values()):
+        # §M4: a filter without dates scans a month and times out. The simulator answers at once
+        # with the business error instead of making the client wait.
+        return _order_list_response(call, None, error_message=NO_DATES_ERROR)
+    elif not states:
+        # §M4: dates filter only when States is also given; otherwise the dates are ignored.
+        since = call.state.now() - timedelta(days=SCAN_DAYS)
+        orders = call.state.marketplace_orders(login, updated_min=since)
+    else:
+        orders = call.state.marketplace_orders(
+            login,
+            statuses=states,
+            created_min=dates["BeginCreationDate"],
+            created_max=dates["EndCreationDate"],
+            updated_min=dates["BeginModificationDate"],
+            updated_max=dates["EndModificationDate"],
+        )
+    if corporation is not None and corporation != CORPORATION_CODE:
+        orders = []
+    return _order_list_response(call, orders, lines=fetch_lines, parcels=fetch_parcels)
+
+
+def _order_list_response(
+    call: Call,
+    orders: list[Order] | None,
+    *,
+    lines: bool = False,
+    parcels: bool = False,
+    error_message: str | None = None,
+) -> Response:
+    envelope, result = soap.open_result(
+        "GetOrderList",
+        seller_login=call.account.login,
+        token_id=call.token,
+        error_message=error_message,
+    )
+    if orders is None:
+        soap.leaf(result, "OrderList", None)
+    else:
+        order_list = soap.child(result, "OrderList")
+        for order in orders:
+            _write_order(order_list, order, lines=lines, parcels=parcels)
+    return soap.envelope_response(envelope)
+
+
+def _write_order(parent: etree._Element, order: Order, *, lines: bool, parcels: bool) -> None:
+    """One `Order`, members in DataContract (alphabetical) order."""
+    flow = order.flow
+    cancelled = order.cancelled_before_payment
+    shipped = order.status == flow.shipped
+    validated_total = Decimal(0) if cancelled else order.total
+    validated_shipping = Decimal(0) if cancelled else order.shipping_total
+    leaf, child = soap.leaf, soap.child
+    element = child(parent, "Order")
+    leaf(element, "ArchiveParcelList", False)
+    _write_address(element, "BillingAddress", order)
+    corporation = child(element, "Corporation")
+    leaf(corporation, "BusinessUnitId", 1)
+    leaf(corporation, "CorporationCode", CORPORATION_CODE)
+    leaf(corporation, "CorporationId", 1)
+    leaf(corporation, "CorporationName", "Cdiscount")
+    leaf(corporation, "IsMarketPlaceActive", True)
+    leaf(element, "CreationDate", paris_date(order.created_at))
+    _write_customer(element, order)
+    leaf(element, "HasClaims", False)
+    leaf(element, "InitialTotalAmount", _number(order.total))
+    leaf(element, "InitialTotalShippingChargesAmount", _number(order.shipping_total))
+    leaf(element, "IsCLogistiqueOrder", False)
+    leaf(element, "LastUpdatedDate", paris_date(order.updated_at))
+    leaf(element, "ModGesLog", None)
+    leaf(element, "ModifiedDate", paris_date(order.updated_at))
+    leaf(element, "Offer", None)
+    if lines:
+        line_list = child(element, "OrderLineList")
+        for row, line in enumerate(order.lines):
+            _write_line(line_list, order, row, line)
+    else:
+        leaf(element, "OrderLineList", None)
+    leaf(element, "OrderNumber", order.order_id)
+    leaf(element, "OrderState", order.status)
+    if parcels:
+        parcel_list = child(element, "ParcelList")
+        for parcel in order.parcels:
+            item = child(parcel_list, "Parcel")
+            leaf(item, "ExternalCarrierName", parcel.carrier_name)
+            leaf(item, "ExternalCarrierTrackingUrl", parcel.tracking_url)
+            leaf(item, "ParcelItemList", None)
+            leaf(item, "ParcelNumber", parcel.parcel_number)
+            leaf(item, "ParcelStatus", "Shipped")
+            leaf(item, "TrackingUrl", parcel.tracking_url)
+    else:
+        leaf(element, "ParcelList", None)
+    leaf(element, "PartnerOrderRef", None)
+    leaf(element, "ShippedTotalAmount", _number(order.total if shipped else Decimal(0)))
+    leaf(
+        element,
+        "ShippedTotalShippingCharges",
+        _number(order.shipping_total if shipped else Decimal(0)),
+    )
+    _write_address(element, "ShippingAddress", order)
+    leaf(element, "ShippingCode", order.delivery_mode)
+    leaf(element, "ShippingDateMax", paris_date(order.shipped_at_max))
+    leaf(element, "ShippingDateMin", paris_date(order.paid_at or order.created_at))
+    commission = order.commission
+    leaf(element, "SiteCommissionPromisedAmount", _number(commission))
+    leaf(element, "SiteCommissionShippedAmount", _number(commission if shipped else Decimal(0)))
+    leaf(element, "SiteCommissionValidatedAmount", _number(Decimal(0) if cancelled else commission))
+    leaf(element, "Status", _order_status(order))
+    leaf(element, "ValidatedTotalAmount", _number(validated_total))
+    leaf(element, "ValidatedTotalShippingCharges", _number(validated_shipping))
+    leaf(element, "ValidationStatus", "None")
+    leaf(element, "VisaCegid", 1)
+    leaf(element, "VoucherList", None)
+
+
+def _write_address(parent: etree._Element, name: str, order: Order) -> None:
+    customer = order.customer
+    if order.paid:
+        values = {
+            "Address2": customer["address_line2"],
+            "City": customer["city"],
+            "Civility": customer["civility"],
+            "CompanyName": customer["company_name"],
+            "Country": customer["country"],
+            "County": "N/A",
+            "FirstName": customer["first_name"],
+            "Instructions": customer["instructions"],
+            "LastName": customer["last_name"],
+            "Street": customer["street"],
+            "ZipCode": customer["postal_code"],
+        }
+    elif order.cancelled_before_payment:
+        # §M4: cancelled before payment, the addresses are mostly nil (as real traffic shows).
+        values = {
+            "City": customer["city"].upper(),
+            "Civility": "None",
+            "County": "N/A",
+            "ZipCode": customer["postal_code"],
+        }
+    else:
+        soap.leaf(parent, name, None)  # §M4: unpaid, no address yet
+        return
+    address = soap.child(parent, name)
+    for field_name in _ADDRESS_FIELDS:
+        soap.leaf(address, field_name, values.get(field_name))
+
+
+def _write_customer(parent: etree._Element, order: Order) -> None:
+    customer = order.customer
+    known = order.paid
+    element = soap.child(parent, "Customer")
+    soap.leaf(element, "Civility", customer["civility"])
+    soap.leaf(element, "CustomerId", customer["customer_id"])
+    soap.leaf(element, "Email", None)
+    soap.leaf(element, "EncryptedEmail", customer["email"] if known else None)
+    for field_name, key in (
+        ("FirstName", "first_name"),
+        ("LastName", "last_name"),
+        ("MobilePhone", "mobile"),
+        ("Phone", "phone"),
+        ("ShippingFirstName", "first_name"),
+        ("ShippingLastName", "last_name"),
+    ):
+        soap.leaf(element, field_name, customer[key] if known else None)
+
+
+def _write_line(parent: etree._Element, order: Order, row: int, line: Line) -> None:
+    leaf = soap.leaf
+    element = soap.child(parent, "OrderLine")
+    ship_by = order.shipped_at_max
+    leaf(element, "AcceptationState", line.status)
+    leaf(element, "CategoryCode", line.category)
+    leaf(element, "DeliveryDateMax", paris_date(ship_by + timedelta(days=4)))
+    leaf(element, "DeliveryDateMin", paris_date(ship_by + timedelta(days=1)))
+    leaf(element, "HasClaim", False)
+    leaf(element, "InitialPrice", _number(line.unit_price))
+    leaf(element, "IsCDAV", False)
+    leaf(element, "IsNegotiated", False)
+    leaf(element, "IsProductEanGenerated", False)
+    leaf(element, "Name", line.name)
+    leaf(element, "OrderLineChildList", None)
+    leaf(element, "ProductCondition", line.condition)
+    leaf(element, "ProductEan", line.ean)
+    leaf(element, "ProductId", f"AUC{line.ean}")
+    leaf(element, "PurchasePrice", _number(line.total_price))  # §M4: the line total
+    leaf(element, "Quantity", line.quantity)
+    leaf(element, "RefundShippingCharges", False)
+    leaf(element, "RowId", row)
+    leaf(element, "SellerProductId", line.sku)
+    leaf(element, "ShippingDateMax", paris_date(ship_by))
+    leaf(element, "ShippingDateMin", paris_date(order.paid_at or order.created_at))
+    leaf(element, "Sku", f"AUC{line.ean}")
+    leaf(element, "SkuParent", None)
+    leaf(element, "UnitAdditionalShippingCharges", _number(line.additional_shipping))
+    leaf(element, "UnitShippingCharges", _number(line.shipping))
+
+
+def _order_status(order: Order) -> str:
+    """Order/Status (OrderStatusEnum), Cdiscount's own summary beside OrderState."""
+    flow = order.flow
+    if order.status == flow.shipped:
+        return "Completed"
+    if order.cancelled_before_payment or order.status == "ShipmentRefusedBySeller":
+        return "Cancelled"
+    return "Validated" if order.paid else "None"
+
+
+def paris_date(moment: datetime) -> str:
+    """§M4: naive Paris time, with milliseconds when there are some (as WCF writes them)."""
+    local = moment.astimezone(PARIS)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    millis = local.microsecond // 1000
+    return f"{text}.{millis:03d}".rstrip("0") if millis else text
+
+
+def _number(value: Decimal) -> str:
+    """An amount as the service writes its doubles: shortest form (39.8, 0, 149)."""
+    return format(value.normalize(), "f")
+
+
+def _read_date(element: etree._Element | None, operation_name: str) -> datetime | None:
+    text = soap.text_of(element)
+    if text is None or not text.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise soap.deserialization_fault(
+            operation_name, f"The value '{text}' cannot be parsed as the type 'DateTime'."
+        ) from None
+    if value.tzinfo is None:
+        if value == _NO_DATE:
+            return None
+        value = value.replace(tzinfo=PARIS)  # §M4: naive dates are Paris time
+    return value.astimezone(UTC)
+
+
+def _read_bool(element: etree._Element | None, operation_name: str) -> bool:
+    text = (soap.text_of(element) or "").strip()
+    if text in ("", "false", "0"):
+        return False
+    if text in ("true", "1"):
+        return True
+    raise soap.deserialization_fault(
+        operation_name, f"The value '{text}' cannot be parsed as the type 'Boolean'."
+    )
+
+
+def _read_enum(
+    element: etree._Element | None, allowed: tuple[str, ...], type_name: str, operation_name: str
+) -> str:
+    text = (soap.text_of(element) or "").strip()
+    if text not in allowed:
+        raise soap.deserialization_fault(
+            operation_name,
+            f"Invalid enum value '{text}' cannot be deserialized into type "
+            f"'Cdiscount.Service.Marketplace.API.External.Contract.Data.{type_name}'.",
+        )
+    return text
+
+
+# §M5: ValidateOrderList
+
+VALIDATE_ORDER_FIELDS = (
+    "CarrierName",
+    "OrderLineList",
+    "OrderNumber",
+    "OrderState",
+    "TrackingNumber",
+    "TrackingUrl",
+)
+VALIDATE_LINE_FIELDS = ("AcceptationState", "ProductCondition", "SellerProductId", "TypeOfReturn")
+
+
+@operation("ValidateOrderList", "validateOrderListMessage")
+def validate_order_list(call: Call) -> Response:
+    operation_name = "ValidateOrderList"
+    message = soap.read_in_order(
+        call.params.get("validateOrderListMessage"), soap.CDISCOUNT, ("OrderList",)
+    )
+    validations = []
+    for element in soap.items(message.get("OrderList"), soap.CDISCOUNT, "ValidateOrder"):
+        fields = soap.read_in_order(element, soap.CDISCOUNT, VALIDATE_ORDER_FIELDS)
+        state_element = fields.get("OrderState")
+        lines = []
+        for line in soap.items(fields.get("OrderLineList"), soap.CDISCOUNT, "ValidateOrderLine"):
+            line_fields = soap.read_in_order(line, soap.CDISCOUNT, VALIDATE_LINE_FIELDS)
+            acceptation = line_fields.get("AcceptationState")
+            condition = line_fields.get("ProductCondition")
+            lines.append(
+                LineValidation(
+                    seller_product_id=soap.text_of(line_fields.get("SellerProductId")),
+                    acceptation_state=(
+                        _read_enum(
+                            acceptation,
+                            MARKETPLACE_LINE_STATES,
+                            "AcceptationStateEnum",
+                            operation_name,
+                        )
+                        if acceptation is not None
+                        else None
+                    ),
+                    product_condition=(
+                        _read_enum(
+                            condition, PRODUCT_CONDITIONS, "ProductConditionEnum", operation_name
+                        )
+                        if condition is not None
+                        else None
+                    ),
+                )
+            )
+        validations.append(
+            Validation(
+                order_number=soap.text_of(fields.get("OrderNumber")),
+                order_state=(
+                    _read_enum(state_element, MARKETPLACE_STATES, "OrderStateEnum", operation_name)
+                    if state_element is not None
+                    else None
+                ),
+                carrier_name=soap.text_of(fields.get("CarrierName")),
+                tracking_number=(soap.text_of(fields.get("TrackingNumber")) or "").strip() or None,
+                tracking_url=soap.text_of(fields.get("TrackingUrl")) or None,
+                lines=tuple(lines),
+            )
+        )
+    outcomes = call.state.marketplace_validate(call.account.login, validations)
+    # §M5: a refused change still answers OperationSuccess=true; ErrorMessage sums it up.
+    summary = [
+        f"{outcome.order_number} error: {text}"
+        for outcome in outcomes
+        for _, text in outcome.errors
+    ]
+    envelope, result = soap.open_result(
+        "ValidateOrderList",
+        seller_login=call.account.login,
+        token_id=call.token,
+        error_message="\n".join(summary) or None,
+        success=True,
+    )
+    results = soap.child(result, "ValidateOrderResults")
+    for outcome in outcomes:
+        item = soap.child(results, "ValidateOrderResult")
+        errors = soap.child(item, "Errors")
+        for error_type, text in outcome.errors:
+            error = soap.child(errors, "Error")
+            soap.leaf(error, "ErrorType", error_type)
+            soap.leaf(error, "Message", text)
+        soap.leaf(item, "OrderNumber", outcome.order_number)
+        line_results = soap.child(item, "ValidateOrderLineResults")
+        for sku in outcome.updated_lines:
+            line_result = soap.child(line_results, "ValidateOrderLineResult")
+            soap.child(line_result, "Errors")
+            soap.leaf(line_result, "SellerProductId", sku)
+            soap.leaf(line_result, "Updated", True)
+        soap.leaf(item, "Validated", outcome.validated)
+        soap.child(item, "Warnings")
+    return soap.envelope_response(envelope)
+
+
+# §M5: the carriers
+
+
+@operation("GetGlobalConfiguration")
+def get_global_configuration(call: Call) -> Response:
+    envelope, result = soap.open_result(
+        "GetGlobalConfiguration", seller_login=call.account.login, token_id=call.token
+    )
+    carriers = soap.child(result, "CarrierList")
+    for carrier in CARRIERS:
+        element = soap.child(carriers, "Carrier")
+        soap.leaf(element, "CarrierId", carrier.carrier_id)
+        soap.leaf(element, "DefaultURL", carrier.default_url)
+        soap.leaf(element, "Name", carrier.label)
     return soap.envelope_response(envelope)

@@ -10,10 +10,14 @@ import re
 import secrets
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
+from .catalogue import CARRIERS
 from .exchange import Request, Response
+from .orders import FLOWS, IllegalTransition, Order, UnknownOrder
 from .paths import OCTOPIA_API_PREFIX
 from .state import OCTOPIA, OctopiaClient, SimulatorState
 
@@ -37,13 +41,21 @@ _SIGNING_KEY = secrets.token_bytes(32)
 
 
 def problem(
-    status: int, detail: str | None = None, *, headers: dict[str, str] | None = None
+    status: int,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> Response:
     """An RFC 7807 error with the `traceId` support asks for (§O2)."""
     problem_type, title = _PROBLEM_TYPES.get(status, ("about:blank", "Error"))
+    if errors:
+        title = "One or more validation errors occurred."  # ASP.NET Core's model validation
     payload: dict[str, Any] = {"type": problem_type, "title": title, "status": status}
     if detail:
         payload["detail"] = detail
+    if errors:
+        payload["errors"] = errors
     payload["traceId"] = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"
     return Response.json(status, payload, content_type=PROBLEM_JSON, headers=headers)
 
@@ -193,3 +205,286 @@ def get_sellers(state: SimulatorState, request: Request, client: OctopiaClient) 
             "salesChannels": [{"id": "CDISFR", "name": "Cdiscount France"}],
         },
     )
+
+
+# §O4: orders
+
+SALES_CHANNEL = "CDISFR"
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+
+class _Invalid(Exception):
+    """A request the API refuses with a 400 validation problem."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.errors = {field_name: [message]}
+
+
+@route("GET", "/orders")
+def list_orders(state: SimulatorState, request: Request, client: OctopiaClient) -> Response:
+    query = request.query
+    try:
+        page_index = _int_param(query, "pageIndex", 1)
+        page_size = _int_param(query, "pageSize", DEFAULT_PAGE_SIZE)
+        if page_size > MAX_PAGE_SIZE:
+            raise _Invalid("pageSize", f"The field pageSize must be between 1 and {MAX_PAGE_SIZE}.")
+        updated_min = _instant_param(query, "updatedAtMin")
+        updated_max = _instant_param(query, "updatedAtMax")
+        statuses = _statuses_param(query)
+        sort = query.get("sort")
+        if sort is not None and sort.strip() not in ("updatedAt", ""):
+            raise _Invalid("sort", f"The value '{sort}' is not valid for sort: use updatedAt.")
+    except _Invalid as invalid:
+        return problem(400, errors=invalid.errors)
+
+    channel = query.get("salesChannelId")
+    if channel is not None and channel != SALES_CHANNEL:
+        orders, total = [], 0  # every order the simulator holds is sold on cdiscount.com
+    else:
+        orders, total = state.octopia_orders_page(
+            client.seller_id,
+            statuses=statuses,
+            updated_min=updated_min,
+            updated_max=updated_max,
+            page_index=page_index,
+            page_size=page_size,
+        )
+    headers = {}
+    if page_index * page_size < total:
+        following = urlencode({**query, "pageIndex": page_index + 1})
+        headers["Link"] = f'<http://{request.host}{request.path}?{following}>; rel="next"'
+    payload = {"itemsPerPage": page_size, "items": [order_json(order) for order in orders]}
+    return money_json(200, payload, headers=headers)
+
+
+@route("GET", "/orders/(?P<order_id>[^/]+)")
+def get_order(
+    state: SimulatorState, request: Request, client: OctopiaClient, order_id: str
+) -> Response:
+    order = state.find_order(OCTOPIA, client.seller_id, order_id)
+    if order is None:
+        return problem(404, f"Order {order_id} was not found.")
+    return money_json(200, order_json(order))
+
+
+@route("POST", "/orders/(?P<order_id>[^/]+)/approval-status")
+def set_approval_status(
+    state: SimulatorState, request: Request, client: OctopiaClient, order_id: str
+) -> Response:
+    body = _json_body(request)
+    # [unconfirmed] §O4: the one public SDK sends approval_status; take the camelCase too.
+    decision = None
+    if isinstance(body, dict):
+        decision = body.get("approval_status", body.get("approvalStatus"))
+    if decision not in ("Accepted", "Refused"):
+        return problem(
+            400,
+            errors={"approval_status": ["The approval_status field must be Accepted or Refused."]},
+        )
+    try:
+        state.octopia_approve(client.seller_id, order_id, decision)
+    except UnknownOrder:
+        return problem(404, f"Order {order_id} was not found.")
+    except IllegalTransition as refused:
+        return problem(400, str(refused))
+    return Response(204)
+
+
+@route("POST", "/orders/(?P<order_id>[^/]+)/shipments")
+def create_shipments(
+    state: SimulatorState, request: Request, client: OctopiaClient, order_id: str
+) -> Response:
+    body = _json_body(request)
+    # [unconfirmed] §O4: an array of parcels or a single parcel object; take both.
+    items = body if isinstance(body, list) else [body]
+    try:
+        if not items:
+            raise _Invalid("parcels", "At least one parcel is required.")
+        parcels = [_parcel(index, item) for index, item in enumerate(items)]
+    except _Invalid as invalid:
+        return problem(400, errors=invalid.errors)
+    try:
+        shipped = state.octopia_ship(client.seller_id, order_id, parcels)
+    except UnknownOrder:
+        return problem(404, f"Order {order_id} was not found.")
+    except IllegalTransition as refused:
+        return problem(400, str(refused))
+    return Response.json(
+        201,
+        [
+            {
+                "parcelNumber": parcel.parcel_number,
+                "carrierName": parcel.carrier_name,
+                "trackingUrl": parcel.tracking_url,
+                "orderLineIds": list(parcel.line_ids),
+            }
+            for parcel in shipped
+        ],
+    )
+
+
+@route("GET", "/carriers")
+def list_carriers(state: SimulatorState, request: Request, client: OctopiaClient) -> Response:
+    return Response.json(200, [{"code": c.code, "label": c.label} for c in CARRIERS])
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    """An order in the §O4 shape; amounts are Decimals, written as numbers by `money_json`."""
+    # §O4: unpaid orders carry no customer address until paid.
+    address = _address_json(order.customer) if order.paid else None
+    parcels_by_line: dict[str, list[dict[str, Any]]] = {}
+    for parcel in order.parcels:
+        for line_id in parcel.line_ids:
+            parcels_by_line.setdefault(line_id, []).append(
+                {
+                    "parcelNumber": parcel.parcel_number,
+                    "carrierName": parcel.carrier_name,
+                    "trackingUrl": parcel.tracking_url,
+                }
+            )
+    return {
+        "orderId": order.order_id,
+        "reference": order.reference,
+        "salesChannel": {"id": SALES_CHANNEL},
+        "seller": {"id": order.seller},
+        "status": order.status,
+        "createdAt": _instant(order.created_at),
+        "purchasedAt": _instant(order.created_at),
+        "updatedAt": _instant(order.updated_at),
+        "shippedAtMax": _instant(order.shipped_at_max),
+        "currencyCode": "EUR",
+        "payment": {"method": order.payment_method},
+        "billingAddress": address,
+        "lines": [
+            {
+                "orderLineId": line.line_id,
+                "status": line.status,
+                "quantity": line.quantity,
+                "offer": {
+                    "sellerProductId": line.sku,
+                    "productGtin": line.ean,
+                    "supplyMode": line.supply_mode,
+                    "productTitle": line.name,
+                },
+                "totalPrice": {
+                    "sellingPrice": line.total_price,
+                    "shippingCost": line.shipping_cost,
+                },
+                "shippingAddress": address,
+                "deliveryMode": {"code": order.delivery_mode},
+                "parcels": parcels_by_line.get(line.line_id, []),
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _address_json(customer: Any) -> dict[str, Any]:
+    return {
+        "civility": customer["civility"],
+        "firstName": customer["first_name"],
+        "lastName": customer["last_name"],
+        "companyName": customer["company_name"],
+        "addressLine1": customer["street"],
+        "addressLine2": customer["address_line2"],
+        "city": customer["city"],
+        "postalCode": customer["postal_code"],
+        "countryCode": customer["country"],
+        "phone": customer["mobile"] or customer["phone"],
+        "email": customer["email"],
+    }
+
+
+_MONEY = re.compile(r'"\\u0000(-?[0-9]+\.[0-9]{2})\\u0000"')
+
+
+def money_json(status: int, payload: Any, *, headers: dict[str, str] | None = None) -> Response:
+    """JSON where every Decimal is a number with two decimals (39.80, not 39.8 or "39.80")."""
+    text = json.dumps(payload, ensure_ascii=False, default=_money_marker)
+    body = _MONEY.sub(r"\1", text).encode("utf-8")
+    return Response(status, body, "application/json; charset=utf-8", dict(headers or {}))
+
+
+def _money_marker(value: object) -> str:
+    if isinstance(value, Decimal):
+        return f"\u0000{value:.2f}\u0000"
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(request.body) if request.body.strip() else None
+    except ValueError:
+        return None
+
+
+def _int_param(query: dict[str, str], name: str, default: int) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _Invalid(name, f"The value '{raw}' is not valid for {name}.") from None
+    if value < 1:
+        raise _Invalid(name, f"The field {name} must be at least 1.")
+    return value
+
+
+def _instant_param(query: dict[str, str], name: str) -> datetime | None:
+    raw = query.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    # A "+01:00" offset sent unencoded arrives as a space.
+    text = raw.strip().replace(" ", "+")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise _Invalid(name, f"The value '{raw}' is not a valid ISO 8601 date.") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _statuses_param(query: dict[str, str]) -> list[str] | None:
+    raw = query.get("status")
+    if raw is None or raw.strip() == "":
+        return None
+    statuses = [part.strip() for part in raw.split(",") if part.strip()]
+    known = FLOWS[OCTOPIA].statuses
+    for status in statuses:
+        if status not in known:
+            raise _Invalid("status", f"The value '{status}' is not a valid order status.")
+    return statuses
+
+
+def _parcel(index: int, item: Any) -> dict[str, Any]:
+    where = f"[{index}]"
+    if not isinstance(item, dict):
+        raise _Invalid(where, "A parcel must be a JSON object.")
+    for name in ("parcelNumber", "carrierName"):
+        value = item.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid(f"{where}.{name}", f"The {name} field is required.")
+    tracking_url = item.get("trackingUrl")
+    if tracking_url is not None and not isinstance(tracking_url, str):
+        raise _Invalid(f"{where}.trackingUrl", "The trackingUrl field must be a string.")
+    line_ids = item.get("orderLineIds")
+    if line_ids is None:
+        line_ids = []
+    if not isinstance(line_ids, list) or not all(
+        isinstance(line_id, str | int) and not isinstance(line_id, bool) for line_id in line_ids
+    ):
+        raise _Invalid(f"{where}.orderLineIds", "The orderLineIds field must be a list of ids.")
+    return {
+        "parcelNumber": item["parcelNumber"].strip(),
+        "carrierName": item["carrierName"],
+        "trackingUrl": tracking_url,
+        "orderLineIds": [str(line_id) for line_id in line_ids],
+    }

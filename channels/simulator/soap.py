@@ -17,6 +17,7 @@ CDISCOUNT = "http://www.cdiscount.com"
 MESSAGES = "http://schemas.datacontract.org/2004/07/Cdiscount.Framework.Core.Communication.Messages"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SERIALIZATION = "http://schemas.microsoft.com/2003/10/Serialization/"
+ARRAYS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
 WCF_DISPATCHER = (
     "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher"
 )
@@ -169,6 +170,14 @@ def read_in_order(
     return found
 
 
+def items(parent: etree._Element | None, namespace: str, name: str) -> list[etree._Element]:
+    """The repeated children of a list element (`Order*`, `string*`...), read by namespace."""
+    if parent is None:
+        return []
+    tag = f"{{{namespace}}}{name}"
+    return [element for element in parent if element.tag == tag]
+
+
 def text_of(element: etree._Element | None) -> str | None:
     """The element's text, None when absent or `i:nil="true"`."""
     if element is None or element.get(f"{{{XSI}}}nil") == "true":
@@ -190,11 +199,18 @@ def header_token(operation_params: dict[str, etree._Element]) -> str:
 
 
 def open_result(
-    operation: str, *, seller_login: str, token_id: str, error_message: str | None = None
+    operation: str,
+    *,
+    seller_login: str,
+    token_id: str,
+    error_message: str | None = None,
+    success: bool | None = None,
 ) -> tuple[etree._Element, etree._Element]:
     """The response envelope and its `<Operation>Result`, holding the fields every result has.
 
     Returns (envelope, result); the caller appends the operation's own fields to `result`.
+    OperationSuccess is false when there is an error message, unless `success` says otherwise
+    (ValidateOrderList reports refused orders in ErrorMessage yet succeeds, §M5).
     """
     envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"s": SOAP_ENV})
     body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
@@ -208,8 +224,10 @@ def open_result(
         error.set(f"{{{XSI}}}nil", "true")
     else:
         error.text = error_message
-    success = etree.SubElement(result, f"{{{MESSAGES}}}OperationSuccess", nsmap={None: MESSAGES})
-    success.text = "false" if error_message else "true"
+    if success is None:
+        success = error_message is None
+    flag = etree.SubElement(result, f"{{{MESSAGES}}}OperationSuccess", nsmap={None: MESSAGES})
+    flag.text = "true" if success else "false"
     child(result, "ErrorList")
     leaf(result, "SellerLogin", seller_login)
     leaf(result, "TokenId", token_id)

@@ -1,4 +1,4 @@
-"""The simulator's in-memory store: accounts, tokens, clock, armed faults and the request log.
+"""The simulator's in-memory store: accounts, tokens, clock, orders, faults and the request log.
 
 Every read and write goes through one lock: the HTTP server answers requests on many threads.
 """
@@ -13,6 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .faults import InjectedFault, new_fault
+from .orders import (
+    MARKETPLACE,
+    OCTOPIA,
+    Order,
+    OrderBook,
+    Parcel,
+    Validation,
+    ValidationOutcome,
+)
 
 DEMO_OCTOPIA: dict[str, str] = {
     "client_id": "demo-client",
@@ -25,9 +34,8 @@ DEMO_MARKETPLACE: dict[str, str] = {
     "password": "demo-password",
     "shop_name": "Boutique Démo",
 }
-
-OCTOPIA = "octopia"
-MARKETPLACE = "marketplace"
+# Orders each demo account starts with when the simulator runs from the command line.
+DEMO_ORDER_COUNT = 36
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class SimulatorState:
         self._faults: list[InjectedFault] = []
         self._requests: list[dict[str, Any]] = []
         self._clock_offset = timedelta(0)
+        self._orders = OrderBook()
         # The spec's lifetimes (2 h / 48 h); tests shorten them to see expiry without waiting.
         self.token_lifetime_octopia: int = 7200
         self.token_lifetime_marketplace: int = 172800
@@ -97,6 +106,18 @@ class SimulatorState:
         )
         return state
 
+    @classmethod
+    def with_demo_data(cls) -> SimulatorState:
+        """The demo accounts with a few dozen orders each, in every state: for `make run`."""
+        state = cls.with_demo_accounts()
+        state.seed_orders(
+            api=OCTOPIA, seller=DEMO_OCTOPIA["seller_id"], count=DEMO_ORDER_COUNT, seed=98979
+        )
+        state.seed_orders(
+            api=MARKETPLACE, seller=DEMO_MARKETPLACE["login"], count=DEMO_ORDER_COUNT, seed=2611
+        )
+        return state
+
     # Accounts
 
     def add_octopia_client(
@@ -105,6 +126,7 @@ class SimulatorState:
         client = OctopiaClient(client_id, client_secret, str(seller_id), shop_name)
         with self._lock:
             self._octopia_clients[client_id] = client
+            self._orders.schedule_arrivals((OCTOPIA, client.seller_id), self.now())
         return client
 
     def add_marketplace_login(
@@ -128,6 +150,7 @@ class SimulatorState:
         )
         with self._lock:
             self._marketplace_accounts[login] = account
+            self._orders.schedule_arrivals((MARKETPLACE, login), self.now())
         return account
 
     def authenticate_octopia(self, client_id: str, client_secret: str) -> OctopiaClient | None:
@@ -196,6 +219,210 @@ class SimulatorState:
                 for key, token in self._tokens.items()
             }
 
+    # Orders (§O4, §M4, §M5): every method first applies the transitions due by now
+
+    def _book(self) -> OrderBook:
+        self._orders.tick(self.now())
+        return self._orders
+
+    def _accounts(self) -> list[tuple[str, str]]:
+        sellers = {(OCTOPIA, client.seller_id) for client in self._octopia_clients.values()}
+        return [*sorted(sellers), *((MARKETPLACE, login) for login in self._marketplace_accounts)]
+
+    @property
+    def payment_delay(self) -> float:
+        """Seconds from acceptance to payment (unpaid -> paid)."""
+        return self._orders.payment_delay
+
+    @payment_delay.setter
+    def payment_delay(self, seconds: float) -> None:
+        with self._lock:
+            self._book().payment_delay = float(seconds)
+            self._orders.reschedule()
+
+    @property
+    def acceptance_timeout(self) -> float:
+        """Seconds an order waits for the seller's acceptance before Cdiscount cancels it."""
+        return self._orders.acceptance_timeout
+
+    @acceptance_timeout.setter
+    def acceptance_timeout(self, seconds: float) -> None:
+        with self._lock:
+            self._book().acceptance_timeout = float(seconds)
+            self._orders.reschedule()
+
+    @property
+    def autopilot(self) -> bool:
+        """New orders arrive on the clock and a few accepted ones get cancelled (`make run`)."""
+        return self._orders.autopilot
+
+    @autopilot.setter
+    def autopilot(self, enabled: bool) -> None:
+        self.set_autopilot(enabled)
+
+    @property
+    def arrival_rate(self) -> float:
+        """New orders an hour, per account, under autopilot."""
+        return self._orders.arrival_rate
+
+    @arrival_rate.setter
+    def arrival_rate(self, per_hour: float) -> None:
+        self.set_autopilot(self.autopilot, arrival_rate=per_hour)
+
+    def set_autopilot(
+        self, enabled: bool, *, arrival_rate: float | None = None, seed: int | None = None
+    ) -> None:
+        """Switch autopilot; `seed` makes its random arrivals and cancellations reproducible."""
+        with self._lock:
+            self._book().set_autopilot(
+                enabled=bool(enabled),
+                accounts=self._accounts(),
+                now=self.now(),
+                arrival_rate=arrival_rate,
+                seed=seed,
+            )
+
+    def seed_orders(
+        self,
+        *,
+        api: str,
+        seller: str,
+        count: int,
+        status: str | None = None,
+        lines_per_order: tuple[int, int] = (1, 4),
+        created_within: float = 7 * 86400,
+        seed: int | None = None,
+    ) -> list[str]:
+        """Make `count` realistic orders (a mix of every state when `status` is None).
+
+        `seller` is the Octopia seller id or the Marketplace login; returns the order ids
+        (Octopia orderId / Marketplace OrderNumber).
+        """
+        with self._lock:
+            return self._book().seed(
+                api=api,
+                seller=str(seller),
+                count=count,
+                status=status,
+                lines_per_order=tuple(lines_per_order),
+                created_within=created_within,
+                seed=seed,
+                now=self.now(),
+            )
+
+    def add_order(
+        self,
+        *,
+        api: str,
+        seller: str,
+        status: str,
+        lines: list[dict[str, Any]],
+        order_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> str:
+        """One order with exactly these lines (sku, ean, quantity, unit_price, name; optional
+        shipping_cost, additional_shipping_cost, status, supply_mode, condition)."""
+        with self._lock:
+            return self._book().add(
+                api=api,
+                seller=str(seller),
+                status=status,
+                lines=lines,
+                order_id=order_id,
+                created_at=created_at,
+                now=self.now(),
+            )
+
+    def order(self, api: str, order_id: str) -> dict[str, Any]:
+        """A copy of the simulator's own record of the order (KeyError if unknown)."""
+        with self._lock:
+            return self._book().get(api, order_id).as_record()
+
+    def set_order_status(self, api: str, order_id: str, status: str) -> None:
+        """Force a state, as Cdiscount's back office would; updatedAt moves to now."""
+        with self._lock:
+            self._book().set_status(api, order_id, status, self.now())
+
+    def orders_for(self, api: str, seller: str) -> list[dict[str, Any]]:
+        """Copies of the seller's orders, by updated time."""
+        with self._lock:
+            return [order.as_record() for order in self._book().for_seller(api, str(seller))]
+
+    @property
+    def last_orders_walked(self) -> int:
+        """Index entries the last order listing read: stays near the page size at any depth."""
+        with self._lock:
+            return self._orders.last_walked
+
+    def find_order(self, api: str, seller: str, order_id: str) -> Order | None:
+        with self._lock:
+            return self._book().find(api, seller, order_id)
+
+    def octopia_orders_page(
+        self,
+        seller: str,
+        *,
+        statuses: list[str] | None,
+        updated_min: datetime | None,
+        updated_max: datetime | None,
+        page_index: int,
+        page_size: int,
+    ) -> tuple[list[Order], int]:
+        """One page (1-based) of the seller's orders by updatedAt, and how many match in all."""
+        with self._lock:
+            return self._book().page(
+                OCTOPIA,
+                seller,
+                statuses=statuses,
+                updated_min=updated_min,
+                updated_max=updated_max,
+                offset=(page_index - 1) * page_size,
+                limit=page_size,
+            )
+
+    def octopia_approve(self, seller: str, order_id: str, decision: str) -> None:
+        with self._lock:
+            self._book().octopia_approve(seller, order_id, decision, self.now())
+
+    def octopia_ship(
+        self, seller: str, order_id: str, parcels: list[dict[str, Any]]
+    ) -> tuple[Parcel, ...]:
+        with self._lock:
+            return self._book().octopia_ship(seller, order_id, parcels, self.now())
+
+    def marketplace_orders(
+        self,
+        login: str,
+        *,
+        statuses: list[str] | None = None,
+        created_min: datetime | None = None,
+        created_max: datetime | None = None,
+        updated_min: datetime | None = None,
+        updated_max: datetime | None = None,
+        references: list[str] | None = None,
+    ) -> list[Order]:
+        with self._lock:
+            book = self._book()
+            if references is not None:
+                found = [book.find(MARKETPLACE, login, ref) for ref in dict.fromkeys(references)]
+                return [o for o in found if o and (statuses is None or o.status in statuses)]
+            return book.query(
+                MARKETPLACE,
+                login,
+                statuses=statuses,
+                created_min=created_min,
+                created_max=created_max,
+                updated_min=updated_min,
+                updated_max=updated_max,
+            )
+
+    def marketplace_validate(
+        self, login: str, validations: list[Validation]
+    ) -> list[ValidationOutcome]:
+        with self._lock:
+            book = self._book()
+            return [book.marketplace_validate(login, v, self.now()) for v in validations]
+
     # Faults
 
     def inject_fault(
@@ -249,12 +476,15 @@ class SimulatorState:
             return list(self._requests)
 
     def reset(self) -> None:
-        """Back to a fresh start, keeping the accounts and token lifetimes."""
+        """Back to a fresh start (no orders either), keeping accounts and settings."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
             self._tokens.clear()
             self._clock_offset = timedelta(0)
+            self._orders.clear()
+            if self._orders.autopilot:
+                self._orders.set_autopilot(enabled=True, accounts=self._accounts(), now=self.now())
 
     def status(self) -> dict[str, Any]:
         """A summary without secrets, for the control endpoint and the console."""
@@ -280,6 +510,11 @@ class SimulatorState:
                 },
                 "faults": [fault.as_dict() for fault in self._faults],
                 "requests_logged": len(self._requests),
+                "orders": {api: self._book().count(api) for api in (OCTOPIA, MARKETPLACE)},
+                "payment_delay": self._orders.payment_delay,
+                "acceptance_timeout": self._orders.acceptance_timeout,
+                "autopilot": self._orders.autopilot,
+                "arrival_rate": self._orders.arrival_rate,
             }
 
 

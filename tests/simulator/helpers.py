@@ -176,3 +176,40 @@ def soap_result(response: requests.Response, operation: str) -> etree._Element:
 def c(name: str) -> str:
     """A qualified name in the Cdiscount namespace, for find()."""
     return f"{{{CDISCOUNT}}}{name}"
+
+
+def octopia_post(
+    sim: SimulatorServer,
+    path: str,
+    token: str,
+    payload,
+    seller_id: str = DEMO_OCTOPIA["seller_id"],
+) -> requests.Response:
+    headers = {
+        "Accept": "application/json",
+        "Authorization": f"Bearer {token}",
+        "SellerId": seller_id,
+    }
+    return requests.post(
+        sim.urls["CDISCOUNT_API_URL"] + path, json=payload, headers=headers, timeout=TIMEOUT
+    )
+
+
+def el(name: str, *children, text: str | None = None, namespace: str = CDISCOUNT):
+    """An element for a SOAP parameter: el("orderFilter", el("FetchOrderLines", text="true"))."""
+    element = etree.Element(f"{{{namespace}}}{name}")
+    element.text = text
+    for item in children:
+        element.append(item)
+    return element
+
+
+def soap_call(
+    sim: SimulatorServer, operation: str, token: str, *params: etree._Element
+) -> requests.Response:
+    """POST `operation` with its headerMessage then `params` (in the order given)."""
+    envelope = etree.fromstring(soap_envelope(operation, token))
+    call = envelope.find(f"{{{SOAP_ENV}}}Body/{{{CDISCOUNT}}}{operation}")
+    for param in params:
+        call.append(param)
+    return soap_post(sim, operation, etree.tostring(envelope, encoding="utf-8"))

@@ -7,15 +7,22 @@ JSON with --json), and exits non-zero on failure.
 import getpass
 import json
 import sys
+import time
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 
 from channels.forms import GeneralSettingsForm
-from channels.models import CdiscountAccount, Company
+from channels.models import CdiscountAccount, Company, Job, OfferPackage, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
-from channels.services.tokens import account_get_token, account_test_token
+from channels.services.csv_import import CsvImportError
+from channels.services.fulfillment import shipments_import_csv
+from channels.services.inventory import offer_package_poll
+from channels.services.jobs import job_create, job_run
+from channels.services.products import products_export_csv, products_import_csv
+from channels.services.tokens import ActionResult, account_get_token, account_test_token
 
 SETTING_KEYS = GeneralSettingsForm.Meta.fields
 BOOLEAN_KEYS = {
@@ -40,6 +47,10 @@ class Command(BaseCommand):
         p.add_argument("--company", type=int, required=True)
         self._json(p)
 
+        p = sub.add_parser("orders", help="Print the stored orders, one JSON object per line.")
+        p.add_argument("--company", type=int, required=True)
+        self._json(p)
+
         p = sub.add_parser("settings", help="Show or change General Settings (key=value ...).")
         p.add_argument("--company", type=int, required=True)
         p.add_argument("pairs", nargs="*", metavar="key=value")
@@ -48,12 +59,30 @@ class Command(BaseCommand):
         for name, help_text in (
             ("get-token", "Get a new access token."),
             ("test-token", "Test the stored token's validity."),
+            ("download-orders", "Download orders now (runs the job and waits for it)."),
+            ("upload-inventory", "Send stock and prices now and wait for Cdiscount's results."),
+            ("upload-fulfillment", "Send the pending shipments now."),
         ):
             p = sub.add_parser(name, help=help_text)
             target = p.add_mutually_exclusive_group(required=True)
             target.add_argument("--company", type=int)
             target.add_argument("--all", action="store_true", help="every enabled account")
+            if name == "upload-inventory":
+                p.add_argument("--full", action="store_true", help="resend every offer")
             self._json(p)
+
+        p = sub.add_parser("import-products", help="Add or update products from a CSV file.")
+        p.add_argument("--company", type=int, required=True)
+        p.add_argument("file")
+        self._json(p)
+
+        p = sub.add_parser("import-shipments", help="Record shipments from a CSV file.")
+        p.add_argument("--company", type=int, required=True)
+        p.add_argument("file")
+        self._json(p)
+
+        p = sub.add_parser("export-products", help="Write the products as CSV to stdout.")
+        p.add_argument("--company", type=int, required=True)
 
     @staticmethod
     def _json(parser):
@@ -162,11 +191,135 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{failed} of {len(accounts)} failed.")
 
+    def do_upload_inventory(self, options):
+        self._run_action(
+            options, _job_action(Job.Kind.INVENTORY_UPLOAD, options={"full": options["full"]})
+        )
+
+    def do_import_products(self, options):
+        company = self._company(options["company"])
+        content = self._read(options["file"])
+        try:
+            result = products_import_csv(company=company, content=content)
+        except CsvImportError as exc:
+            self._fail(
+                options,
+                "Nothing imported. " + " ".join(exc.sentences()),
+                {"errors": [{"line": line, "message": m} for line, m in exc.problems]},
+            )
+        self._emit(
+            options,
+            result.sentence(),
+            {"ok": True, "created": result.created, "updated": result.updated},
+        )
+
+    def do_upload_fulfillment(self, options):
+        self._run_action(options, _job_action(Job.Kind.FULFILLMENT_UPLOAD))
+
+    def do_import_shipments(self, options):
+        company = self._company(options["company"])
+        account = CdiscountAccount.objects.get_or_create(company=company)[0]
+        content = self._read(options["file"])
+        try:
+            count = shipments_import_csv(account=account, content=content)
+        except CsvImportError as exc:
+            self._fail(
+                options,
+                "Nothing imported. " + " ".join(exc.sentences()),
+                {"errors": [{"line": line, "message": m} for line, m in exc.problems]},
+            )
+        self._emit(options, f"{count} shipments recorded.", {"ok": True, "recorded": count})
+
+    @staticmethod
+    def _read(path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+
+    def do_export_products(self, options):
+        company = self._company(options["company"])
+        products_export_csv(company=company, out=self.stdout)
+
+    def do_download_orders(self, options):
+        self._run_action(options, _job_action(Job.Kind.ORDER_DOWNLOAD))
+
+    def do_orders(self, options):
+        company = self._company(options["company"])
+        account = CdiscountAccount.objects.get_or_create(company=company)[0]
+        for order in account.orders.prefetch_related("lines").order_by("ordered_at", "id"):
+            self.stdout.write(json.dumps(order_as_json(order), default=str))
+
     def do_get_token(self, options):
         self._run_action(options, account_get_token)
 
     def do_test_token(self, options):
         self._run_action(options, account_test_token)
+
+
+# How long the command waits for Cdiscount to integrate an offer package.
+PACKAGE_WAIT_SECONDS = 600
+PACKAGE_POLL_SECONDS = 2
+
+
+def _job_action(kind: str, options: dict | None = None):
+    """Runs a job in this process as a manual run, like the page's action but waiting for it
+    (and for its offer packages' results)."""
+
+    def action(*, account_id: int) -> ActionResult:
+        account = CdiscountAccount.objects.get(pk=account_id)
+        job = job_create(account=account, kind=kind, trigger=Job.Trigger.MANUAL, options=options)
+        job = job_run(job_id=job.pk)
+        deadline = time.monotonic() + PACKAGE_WAIT_SECONDS
+        while job.status == Job.Status.PROCESSING and time.monotonic() < deadline:
+            for package in job.packages.filter(state=OfferPackage.State.SUBMITTED):
+                offer_package_poll(package_pk=package.pk)
+            job.refresh_from_db()
+            if job.status == Job.Status.PROCESSING:
+                time.sleep(PACKAGE_POLL_SECONDS)
+        ok = job.status in (Job.Status.COMPLETED, Job.Status.PARTIAL_SUCCESS)
+        return ActionResult(ok, f"job #{job.pk} {job.get_status_display()}: {job.message}")
+
+    return action
+
+
+def order_as_json(order: Order) -> dict:
+    return {
+        "number": order.order_number,
+        "reference": order.reference,
+        "state": order.status,
+        "paid": order.paid,
+        "ordered_at": order.ordered_at,
+        "total_amount": str(order.total_amount),
+        "shipping_total": str(order.shipping_total),
+        "commission": None if order.commission is None else str(order.commission),
+        "lines": [
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "total_price": str(line.total_price),
+                "state": line.status,
+            }
+            for line in order.lines.all()
+        ],
+        "shipment": _shipment_as_json(order),
+    }
+
+
+def _shipment_as_json(order: Order) -> dict | None:
+    shipment = Shipment.objects.filter(order=order).first()
+    if shipment is None:
+        return None
+    return {
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "ship_date": shipment.ship_date.isoformat(),
+        "upload_status": shipment.upload_status,
+        "rejection_reason": shipment.rejection_reason,
+        "attempts": shipment.attempts,
+    }
 
 
 def form_data_for(account: CdiscountAccount) -> dict[str, str]:

@@ -1,0 +1,42 @@
+"""The default schedules (PRODUCT.md §3), as database rows that admins can edit without a deploy."""
+
+import json
+
+from django.db import migrations
+
+# kind -> minutes between runs
+DEFAULT_SCHEDULES = {
+    "token_refresh": ("Cdiscount: token refresh", 60),
+    "order_download": ("Cdiscount: order download", 10),
+    "inventory_upload": ("Cdiscount: inventory upload", 15),
+    "fulfillment_upload": ("Cdiscount: fulfillment upload", 10),
+}
+
+
+def create_schedules(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    for kind, (name, minutes) in DEFAULT_SCHEDULES.items():
+        interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
+        PeriodicTask.objects.get_or_create(
+            name=name,
+            defaults={
+                "task": "channels.tasks.dispatch_scheduled",
+                "interval": interval,
+                "kwargs": json.dumps({"kind": kind}),
+            },
+        )
+
+
+def remove_schedules(apps, schema_editor):
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTask.objects.filter(name__in=[name for name, _ in DEFAULT_SCHEDULES.values()]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("channels", "0002_orders_jobs_products"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create_schedules, remove_schedules)]

@@ -1,0 +1,268 @@
+"""Shipments and the fulfillment upload (PRODUCT.md §3, CDISCOUNT_API.md §O4, §M5).
+
+Each pending shipment is sent once. Before sending, the order is read back from Cdiscount: an
+order already shipped with the same tracking number means an earlier upload got through even
+if its answer was lost, and counts as confirmed, so a shipment is never confirmed twice.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.cdiscount import errors
+from channels.models import Carrier, CdiscountAccount, Job, Order, Shipment
+
+from .clients import cdiscount_client_for
+from .csv_import import CsvImportError, read_csv
+from .messages import cdiscount_error_sentence
+from .runs import JobOutcome, job_log
+
+logger = logging.getLogger(__name__)
+
+CARRIER_LIST_LIFETIME = timedelta(days=1)
+CANCEL_REQUEST = "CancelRequest"
+SHIPPED_STATES = {"Shipped", "Delivered"}
+
+
+class ShipmentRefused(Exception):
+    """A shipment the app refuses before anything is sent, with the seller's sentence."""
+
+
+# Carriers ------------------------------------------------------------------------------------
+def carriers_for(account: CdiscountAccount, *, refresh: bool = False) -> list[Carrier]:
+    """Cdiscount's carrier list for the account's API, fetched once a day."""
+    cached = list(Carrier.objects.filter(api=account.api))
+    fresh = cached and timezone.now() - min(c.fetched_at for c in cached) < CARRIER_LIST_LIFETIME
+    if fresh and not refresh:
+        return cached
+    try:
+        carriers = cdiscount_client_for(account).list_carriers()
+    except errors.CdiscountError:
+        if cached:
+            return cached  # yesterday's list is better than none
+        raise
+    now = timezone.now()
+    with transaction.atomic():
+        Carrier.objects.filter(api=account.api).delete()
+        Carrier.objects.bulk_create(
+            Carrier(
+                api=account.api,
+                name=c.name,
+                code=c.code or "",
+                default_url=c.default_url or "",
+                fetched_at=now,
+            )
+            for c in carriers
+        )
+    return list(Carrier.objects.filter(api=account.api))
+
+
+def carrier_match(account: CdiscountAccount, typed: str) -> Carrier | None:
+    wanted = " ".join(typed.split()).casefold()
+    for carrier in carriers_for(account):
+        if wanted in (carrier.name.casefold(), carrier.code.casefold()):
+            return carrier
+    return None
+
+
+def tracking_url_for(carrier: Carrier, tracking_number: str) -> str:
+    """The carrier's default tracking URL with the number filled in, where one is known."""
+    pattern = carrier.default_url
+    if not pattern:
+        return ""
+    for placeholder in ("{0}", "{tracking}", "{TrackingNumber}"):
+        if placeholder in pattern:
+            return pattern.replace(placeholder, tracking_number)
+    return ""
+
+
+# Recording shipments -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShipmentInput:
+    carrier: str
+    tracking_number: str
+    tracking_url: str
+    ship_date: date
+
+
+def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Shipment, list[str]]:
+    """Records (or changes) the shipment of an order; returns it with warnings for the seller."""
+    if not order.paid:
+        raise ShipmentRefused(_("This order is not paid yet: Cdiscount does not let it ship."))
+    if order.closed and order.status not in SHIPPED_STATES:
+        raise ShipmentRefused(
+            _("This order is %(state)s: there is nothing to ship.") % {"state": order.status}
+        )
+    carrier = carrier_match(order.account, data.carrier)
+    if carrier is None:
+        raise ShipmentRefused(
+            _("%(carrier)s is not a carrier Cdiscount knows. Choose one of: %(names)s.")
+            % {
+                "carrier": data.carrier,
+                "names": ", ".join(c.name for c in carriers_for(order.account)),
+            }
+        )
+    lines = list(order.lines.filter(seller_fulfilled=True))
+    warnings = [
+        _("Line %(sku)s has a cancellation request from the customer: it is not shipped.")
+        % {"sku": line.sku}
+        for line in lines
+        if line.status == CANCEL_REQUEST
+    ]
+    line_ids = [line.line_id for line in lines if line.status != CANCEL_REQUEST]
+    if not line_ids:
+        raise ShipmentRefused(_("Every line of this order has a cancellation request."))
+    tracking_url = data.tracking_url or tracking_url_for(carrier, data.tracking_number)
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update().filter(order=order).first()
+        if shipment and shipment.upload_status == Shipment.UploadStatus.CONFIRMED:
+            raise ShipmentRefused(
+                _("This shipment is already confirmed on Cdiscount and cannot be changed.")
+            )
+        shipment = shipment or Shipment(order=order, created_by=user)
+        shipment.carrier = carrier.name
+        shipment.tracking_number = data.tracking_number
+        shipment.tracking_url = tracking_url
+        shipment.ship_date = data.ship_date
+        shipment.line_ids = line_ids
+        # A changed shipment is sent again, even one Cdiscount rejected before.
+        shipment.upload_status = Shipment.UploadStatus.PENDING
+        shipment.rejection_reason = ""
+        shipment.save()
+    return shipment, warnings
+
+
+SHIPMENT_COLUMNS = ("order_number", "carrier", "tracking_number", "tracking_url", "ship_date")
+
+
+def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, user=None) -> int:
+    """Records every shipment of the file, or none: bad rows are reported by line number."""
+    from channels.forms import ShipmentForm
+
+    rows = read_csv(content, required=SHIPMENT_COLUMNS)
+    problems: list[tuple[int, str]] = []
+    planned: list[tuple[int, Order, ShipmentInput]] = []
+    for row in rows:
+        form = ShipmentForm(row.data, account=account)
+        if not form.is_valid():
+            problems.extend(
+                (row.line, f"{field}: {' '.join(str(m) for m in msgs)}")
+                for field, msgs in form.errors.items()
+            )
+            continue
+        number = row.data["order_number"].strip()
+        order = (
+            Order.objects.filter(account=account, order_number=number).first()
+            or Order.objects.filter(account=account, reference=number).first()
+        )
+        if order is None:
+            problems.append((row.line, _("No order %(n)s.") % {"n": number}))
+            continue
+        planned.append((row.line, order, form.shipment_input()))
+    if problems:
+        raise CsvImportError(problems)
+    with transaction.atomic():
+        for line, order, data in planned:
+            try:
+                shipment_record(order=order, data=data, user=user)
+            except ShipmentRefused as exc:
+                problems.append((line, str(exc)))
+        if problems:
+            raise CsvImportError(problems)  # rolls the whole file back
+    return len(planned)
+
+
+# The upload job --------------------------------------------------------------------------------
+def fulfillment_upload(job: Job) -> JobOutcome:
+    account = job.account
+    client = cdiscount_client_for(account)
+    shipments = list(
+        Shipment.objects.filter(
+            order__account=account, upload_status=Shipment.UploadStatus.PENDING
+        ).select_related("order")
+    )
+    confirmed = rejected = failed = 0
+    for shipment in shipments:
+        order = shipment.order
+        record = order.reference or order.order_number
+        Shipment.objects.filter(pk=shipment.pk).update(
+            attempts=shipment.attempts + 1, last_attempt_at=timezone.now()
+        )
+        try:
+            outcome = _send_shipment(client, shipment)
+        except errors.AuthenticationError:
+            raise  # the account's credentials: the whole job fails with that sentence
+        except errors.TransientError as exc:
+            failed += 1
+            job_log(
+                job,
+                _("Not sent, tried again at the next run: %(why)s")
+                % {"why": cdiscount_error_sentence(exc)},
+                record=record,
+                is_error=True,
+            )
+            continue
+        except errors.CdiscountError as exc:
+            outcome = ("rejected", cdiscount_error_sentence(exc))
+        if outcome[0] == "confirmed":
+            confirmed += 1
+            _confirm(shipment)
+            job_log(job, _("Confirmed by Cdiscount."), record=record)
+        else:
+            rejected += 1
+            Shipment.objects.filter(pk=shipment.pk).update(
+                upload_status=Shipment.UploadStatus.REJECTED, rejection_reason=outcome[1]
+            )
+            job_log(job, outcome[1], record=record, is_error=True)
+    message = _("%(c)d shipments confirmed, %(r)d rejected, %(f)d to retry.") % {
+        "c": confirmed,
+        "r": rejected,
+        "f": failed,
+    }
+    return JobOutcome(
+        message,
+        {"confirmed": confirmed, "rejected": rejected, "retry": failed},
+        succeeded=confirmed,
+        failed=rejected + failed,
+    )
+
+
+def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
+    """("confirmed", "") or ("rejected", reason)."""
+    current = client.get_order(shipment.order.order_number)
+    if current.status in SHIPPED_STATES:
+        if shipment.tracking_number in current.raw_payload:
+            return "confirmed", ""  # our earlier upload got through; its answer was lost
+        return "rejected", _("Cdiscount already shows this order as shipped with another parcel.")
+    if not current.paid:
+        return "rejected", _("Cdiscount shows this order as %(state)s: it cannot be shipped.") % {
+            "state": current.status
+        }
+    try:
+        client.ship_order(
+            current,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            tracking_url=shipment.tracking_url,
+            line_ids=shipment.line_ids or None,
+        )
+    except errors.RejectedError as exc:
+        # Already shipped with this very tracking number: an earlier attempt got through.
+        text = " ".join(filter(None, [exc.cdiscount_message, str(exc)]))
+        if shipment.tracking_number in text and "ship" in text.lower():
+            return "confirmed", ""
+        raise
+    return "confirmed", ""
+
+
+def _confirm(shipment: Shipment) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Shipment.objects.filter(pk=shipment.pk).update(
+            upload_status=Shipment.UploadStatus.CONFIRMED, confirmed_at=now, rejection_reason=""
+        )
+        Order.objects.filter(pk=shipment.order_id).update(status="Shipped", last_changed_at=now)

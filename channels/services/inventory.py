@@ -1,0 +1,362 @@
+"""Stock and prices up to Cdiscount (PRODUCT.md §3, CDISCOUNT_API.md §O5, §M6).
+
+Only offers that differ from what Cdiscount last accepted are sent. An offer Cdiscount has
+never accepted, a change of fees, or a full resend goes as a full offer (Upsert / Full); the
+rest as stock-and-price updates. A package's results come back later: a follow-up task polls
+them and stores each offer's outcome on its product.
+"""
+
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.cdiscount import errors
+from channels.cdiscount.results import OfferPackageStatus, OfferUpdate
+from channels.models import CdiscountAccount, Job, OfferPackage, Product
+
+from .clients import cdiscount_client_for
+from .runs import JobOutcome, job_log
+
+logger = logging.getLogger(__name__)
+
+MAX_OFFERS_PER_PACKAGE = 40_000  # §O5, §M6
+# A package with no result after this long is given up: its offers are sent again next run.
+PACKAGE_RESULT_DEADLINE = timedelta(hours=6)
+# Cdiscount downloads a Marketplace API package from our URL for a day (§M6).
+PACKAGE_FILE_LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PlannedOffer:
+    product_id: int
+    offer: OfferUpdate
+    full: bool
+    reason: str  # how the quantity was computed, for logs and the dry run
+
+
+def offer_quantity(product: Product, account: CdiscountAccount) -> tuple[int, str]:
+    """max(0, available − safety quantity); the product's own safety quantity comes first."""
+    if product.excluded:
+        return 0, _("excluded from Cdiscount")
+    safety = product.safety_qty if product.safety_qty is not None else account.safety_qty
+    quantity = max(0, product.quantity - safety)
+    return quantity, f"max(0, {product.quantity} − {safety})"
+
+
+def offer_price(product: Product, account: CdiscountAccount) -> Decimal | None:
+    """The Cdiscount price, else the price; None when prices are not sent."""
+    if account.exclude_price_upload:
+        return None
+    return product.cdiscount_price if product.cdiscount_price is not None else product.price
+
+
+def fees_changed(account: CdiscountAccount) -> bool:
+    return (account.offers_shipping_fee, account.offers_additional_shipping_fee) != (
+        account.shipping_fee,
+        account.additional_shipping_fee,
+    )
+
+
+def plan_offers(account: CdiscountAccount, *, full: bool = False) -> Iterator[PlannedOffer]:
+    """The offers to send: only what changed, unless `full` (or the fees changed)."""
+    resend_all = full or fees_changed(account)
+    now = timezone.now()
+    products = Product.objects.filter(company_id=account.company_id).select_related(
+        "pending_package"
+    )
+    for product in products.order_by("pk").iterator(chunk_size=2000):
+        pending = product.pending_package
+        if pending and pending.state == OfferPackage.State.SUBMITTED:
+            if now - pending.created_at < PACKAGE_RESULT_DEADLINE:
+                continue  # its last change is still on its way
+        quantity, reason = offer_quantity(product, account)
+        price = offer_price(product, account)
+        if product.excluded and product.accepted_quantity == 0:
+            continue  # sent once at 0; then no more
+        never_accepted = product.accepted_at is None
+        if not resend_all and not never_accepted:
+            same_quantity = quantity == product.accepted_quantity
+            same_price = price is None or price == product.accepted_price
+            if same_quantity and same_price:
+                continue
+        if (
+            not resend_all
+            and product.offer_error_code
+            and (quantity, price) == (product.rejected_quantity, product.rejected_price)
+        ):
+            continue  # rejected as it is: resent only once the seller changes it
+        send_full = resend_all or never_accepted
+        yield PlannedOffer(
+            product_id=product.pk,
+            full=send_full,
+            reason=reason,
+            offer=OfferUpdate(
+                sku=product.sku,
+                ean=product.ean,
+                quantity=quantity,
+                price=price,
+                shipping_fee=account.shipping_fee if send_full else None,
+                additional_shipping_fee=account.additional_shipping_fee if send_full else None,
+            ),
+        )
+
+
+class InventoryUpload:
+    def __init__(self, job: Job, *, full: bool = False):
+        self.job = job
+        self.account: CdiscountAccount = job.account
+        self.full = full or bool(job.options.get("full"))
+
+    def run(self) -> JobOutcome:
+        client = cdiscount_client_for(self.account)
+        resend_all = self.full or fees_changed(self.account)
+        groups: dict[bool, list[PlannedOffer]] = {True: [], False: []}
+        packages: list[OfferPackage] = []
+        for planned in plan_offers(self.account, full=self.full):
+            group = groups[planned.full]
+            group.append(planned)
+            if len(group) >= MAX_OFFERS_PER_PACKAGE:
+                packages.append(self._send(client, group, full=planned.full, all_=resend_all))
+                groups[planned.full] = []
+        for full_group, group in groups.items():
+            if group:
+                packages.append(self._send(client, group, full=full_group, all_=resend_all))
+        sent = sum(p.offer_count for p in packages)
+        counts = {"sent": sent, "packages": len(packages)}
+        if not packages:
+            return JobOutcome(_("Nothing changed: no offer to send."), counts)
+        return JobOutcome(
+            _("%(n)d offers sent in %(p)d packages; waiting for Cdiscount's results.")
+            % {"n": sent, "p": len(packages)},
+            counts,
+            awaiting=True,
+        )
+
+    def _send(self, client, planned: list[PlannedOffer], *, full: bool, all_: bool):
+        offers = [p.offer for p in planned]
+        package = OfferPackage.objects.create(
+            account=self.account,
+            job=self.job,
+            full=full,
+            offer_count=len(offers),
+            shipping_fee=self.account.shipping_fee if (full and all_) else None,
+            additional_shipping_fee=self.account.additional_shipping_fee
+            if (full and all_)
+            else None,
+        )
+        try:
+            if self.account.is_octopia:
+                submission = client.submit_offers(offers, full=full)
+            else:
+                url = self._publish_zip(client, package, offers, full=full)
+                submission = client.submit_offer_package(url)
+        except Exception:
+            # Nothing is pending on the products: the next run sends these offers again.
+            _remove_file(package)
+            package.delete()
+            raise
+        with transaction.atomic():
+            package.package_id = str(submission.package_id)
+            package.save(update_fields=["package_id"])
+            by_id = {p.product_id: p for p in planned}
+            products = list(Product.objects.filter(pk__in=by_id))
+            for product in products:
+                offer = by_id[product.pk].offer
+                product.pending_package = package
+                product.pending_quantity = offer.quantity
+                product.pending_price = offer.price
+            Product.objects.bulk_update(
+                products, ["pending_package", "pending_quantity", "pending_price"], batch_size=2000
+            )
+        job_log(
+            self.job,
+            _("Package %(id)s: %(n)d offers (%(kind)s).")
+            % {"id": package.package_id, "n": len(offers), "kind": "full" if full else "update"},
+        )
+        return package
+
+    def _publish_zip(self, client, package: OfferPackage, offers, *, full: bool) -> str:
+        """Writes the zip where the app serves it at an unguessable URL (§M6)."""
+        folder = Path(settings.OFFER_PACKAGE_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_urlsafe(32)
+        path = folder / f"{token}.zip"
+        name = f"stock-{timezone.now():%Y-%m-%dT%H:%MZ}-{package.pk}"
+        with path.open("wb") as destination:
+            client.build_offer_package(offers, destination, full=full, name=name)
+        package.download_token = token
+        package.file_path = str(path)
+        package.save(update_fields=["download_token", "file_path"])
+        return settings.PUBLIC_BASE_URL.rstrip("/") + reverse(
+            "offer_package_download", args=[token]
+        )
+
+
+def inventory_upload(job: Job) -> JobOutcome:
+    return InventoryUpload(job).run()
+
+
+# Results --------------------------------------------------------------------------------------
+def offer_package_poll(*, package_pk: int) -> bool:
+    """Fetches a package's result once; True when it is final (stored or given up)."""
+    package = OfferPackage.objects.select_related("account", "job").filter(pk=package_pk).first()
+    if package is None or package.state != OfferPackage.State.SUBMITTED:
+        return True
+    client = cdiscount_client_for(package.account)
+    try:
+        status = client.get_offer_package(package.package_id)
+    except errors.TransientError:
+        status = None  # asked again at the next poll
+    package.polls += 1
+    if status is None or not status.finished:
+        if timezone.now() - package.created_at > PACKAGE_RESULT_DEADLINE:
+            _give_up(package)
+            return True
+        if status is not None:
+            package.cdiscount_state = status.state[:40]
+        package.save(update_fields=["polls", "cdiscount_state"])
+        return False
+    _store_results(package, status)
+    return True
+
+
+def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
+    now = timezone.now()
+    results = {r.sku: r for r in status.results}
+    products = list(Product.objects.filter(pending_package=package))
+    accepted = rejected = 0
+    for product in products:
+        result = results.get(product.sku)
+        ok = result.accepted if result is not None else not status.rejected
+        if ok:
+            accepted += 1
+            product.accepted_quantity = product.pending_quantity
+            if product.pending_price is not None:
+                product.accepted_price = product.pending_price
+            product.accepted_at = now
+            product.offer_error_code = ""
+            product.offer_error_message = ""
+            product.offer_error_at = None
+            product.rejected_quantity = None
+            product.rejected_price = None
+        else:
+            rejected += 1
+            product.offer_error_code = (result.code if result else "") or ""
+            product.offer_error_message = (result.message if result else None) or _(
+                "Cdiscount rejected the whole package."
+            )
+            product.offer_error_at = now
+            product.rejected_quantity = product.pending_quantity
+            product.rejected_price = product.pending_price
+            if package.job_id:
+                job_log(
+                    package.job,
+                    f"{product.offer_error_code} {product.offer_error_message}".strip(),
+                    record=product.sku,
+                    is_error=True,
+                )
+        product.pending_package = None
+        product.pending_quantity = None
+        product.pending_price = None
+    with transaction.atomic():
+        Product.objects.bulk_update(
+            products,
+            [
+                "accepted_quantity",
+                "accepted_price",
+                "accepted_at",
+                "offer_error_code",
+                "offer_error_message",
+                "offer_error_at",
+                "rejected_quantity",
+                "rejected_price",
+                "pending_package",
+                "pending_quantity",
+                "pending_price",
+            ],
+            batch_size=2000,
+        )
+        package.state = (
+            OfferPackage.State.REJECTED if status.rejected else OfferPackage.State.INTEGRATED
+        )
+        package.cdiscount_state = status.state[:40]
+        package.accepted, package.rejected = accepted, rejected
+        package.finished_at = now
+        package.save()
+        if package.shipping_fee is not None and not status.rejected:
+            CdiscountAccount.objects.filter(pk=package.account_id).update(
+                offers_shipping_fee=package.shipping_fee,
+                offers_additional_shipping_fee=package.additional_shipping_fee,
+            )
+    _remove_file(package)
+    _finish_job_if_done(package)
+
+
+def _give_up(package: OfferPackage) -> None:
+    Product.objects.filter(pending_package=package).update(
+        pending_package=None, pending_quantity=None, pending_price=None
+    )
+    package.state = OfferPackage.State.EXPIRED
+    package.finished_at = timezone.now()
+    package.save()
+    _remove_file(package)
+    if package.job_id:
+        job_log(
+            package.job,
+            _("No result from Cdiscount for package %(id)s: its offers will be sent again.")
+            % {"id": package.package_id},
+            is_error=True,
+        )
+    _finish_job_if_done(package)
+
+
+def _remove_file(package: OfferPackage) -> None:
+    if package.file_path:
+        Path(package.file_path).unlink(missing_ok=True)
+
+
+def _finish_job_if_done(package: OfferPackage) -> None:
+    """The job ends when the last of its packages has its result."""
+    job = package.job
+    if job is None:
+        return
+    packages = list(job.packages.all())
+    if any(p.state == OfferPackage.State.SUBMITTED for p in packages):
+        return
+    accepted = sum(p.accepted for p in packages)
+    rejected = sum(p.rejected for p in packages)
+    expired = sum(p.offer_count for p in packages if p.state == OfferPackage.State.EXPIRED)
+    job.counts = {**job.counts, "accepted": accepted, "rejected": rejected, "no_result": expired}
+    job.succeeded, job.failed = accepted, rejected + expired
+    outcome = JobOutcome(
+        _("%(sent)d offers sent: %(ok)d accepted, %(bad)d rejected.")
+        % {"sent": job.counts.get("sent", 0), "ok": accepted, "bad": rejected + expired},
+        job.counts,
+        succeeded=accepted,
+        failed=rejected + expired,
+    )
+    job.status = outcome.status
+    job.message = outcome.message
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def package_file_for_download(token: str) -> Path | None:
+    """The zip behind an unguessable URL, while it may still be downloaded."""
+    package = OfferPackage.objects.filter(download_token=token).exclude(download_token="").first()
+    if package is None or not package.file_path:
+        return None
+    if timezone.now() - package.created_at > PACKAGE_FILE_LIFETIME:
+        return None
+    path = Path(package.file_path)
+    return path if path.exists() else None

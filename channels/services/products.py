@@ -1,0 +1,110 @@
+"""The catalogue: CSV import and export (PRODUCT.md §2, §4)."""
+
+import csv
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from channels.forms import ProductRowForm
+from channels.models import Company, Product
+
+from .csv_import import CsvImportError, form_problems, read_csv
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("sku", "ean", "title", "quantity", "price")
+OPTIONAL_COLUMNS = ("safety_qty", "cdiscount_price", "excluded")
+EXPORT_COLUMNS = (
+    *REQUIRED_COLUMNS,
+    *OPTIONAL_COLUMNS,
+    "accepted_quantity",
+    "accepted_price",
+    "accepted_at",
+    "offer_error_code",
+    "offer_error_message",
+)
+PRODUCT_FIELDS = ("ean", "title", "quantity", "price", "safety_qty", "cdiscount_price", "excluded")
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+
+    def sentence(self) -> str:
+        return _("%(created)d products added, %(updated)d updated.") % {
+            "created": self.created,
+            "updated": self.updated,
+        }
+
+
+def products_import_csv(*, company: Company, content: bytes | str) -> ImportResult:
+    """Adds or updates products by SKU; any bad row and nothing of the file is saved."""
+    rows = read_csv(content, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    values: dict[str, dict] = {}
+    for row in rows:
+        form = ProductRowForm(row.data)
+        if not form.is_valid():
+            problems.extend(form_problems(row.line, form))
+            continue
+        data = form.cleaned_data
+        sku = data["sku"]
+        if sku in seen:
+            problems.append(
+                (
+                    row.line,
+                    _("SKU %(sku)s is already on line %(line)d.") % {"sku": sku, "line": seen[sku]},
+                )
+            )
+            continue
+        seen[sku] = row.line
+        # Optional columns left out of the file keep the product's current values.
+        values[sku] = {name: data[name] for name in PRODUCT_FIELDS if name in row.data}
+    if problems:
+        raise CsvImportError(problems)
+    created = updated = 0
+    with transaction.atomic():
+        existing = {}
+        skus = list(values)
+        for start in range(0, len(skus), BATCH):
+            chunk = skus[start : start + BATCH]
+            existing.update(
+                (p.sku, p) for p in Product.objects.filter(company=company, sku__in=chunk)
+            )
+        new, changed = [], []
+        for sku, fields in values.items():
+            product = existing.get(sku)
+            if product is None:
+                new.append(Product(company=company, sku=sku, **fields))
+            else:
+                for name, value in fields.items():
+                    setattr(product, name, value)
+                changed.append(product)
+        Product.objects.bulk_create(new, batch_size=BATCH)
+        for fields in {tuple(sorted(values[p.sku])) for p in changed}:
+            group = [p for p in changed if tuple(sorted(values[p.sku])) == fields]
+            Product.objects.bulk_update(group, fields, batch_size=BATCH)
+        created, updated = len(new), len(changed)
+    logger.info("company %s: %d products added, %d updated", company.pk, created, updated)
+    return ImportResult(created, updated)
+
+
+def products_export_csv(*, company: Company, out) -> int:
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for product in Product.objects.filter(company=company).order_by("sku").iterator(2000):
+        row = []
+        for name in EXPORT_COLUMNS:
+            value = getattr(product, name)
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            row.append("" if value is None else value)
+        writer.writerow(row)
+        count += 1
+    return count
