@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from ._offers import OfferChecker, amount, check_package_size
+from ._offers import amount, check_offer, check_package_size
 from ._xml import qname
 from .results import OfferUpdate
 
@@ -40,6 +40,16 @@ CONDITION_CODES = {
 TRACKED_DELIVERY_MODE = "Tracked"
 
 Destination = BinaryIO | str | os.PathLike[str]
+
+
+# Qualified once: 40,000 offers ask for them.
+_OFFER_PACKAGE = qname(NS_OFFER, "OfferPackage")
+_OFFERS_PROPERTY = qname(NS_OFFER, "OfferPackage.Offers")
+_OFFER_COLLECTION = qname(NS_OFFER, "OfferCollection")
+_OFFER = qname(NS_OFFER, "Offer")
+_SHIPPING_PROPERTY = qname(NS_OFFER, "Offer.ShippingInformationList")
+_SHIPPING_LIST = qname(NS_OFFER, "ShippingInformationList")
+_SHIPPING = qname(NS_OFFER, "ShippingInformation")
 
 
 def write_offer_package(
@@ -139,7 +149,6 @@ def _relationships() -> bytes:
 def _write_offers(
     offers: Iterable[OfferUpdate], stream: BinaryIO, *, name: str, full: bool, count: int
 ) -> None:
-    check = OfferChecker()
     written = 0
     package_attributes = {
         "Name": name,
@@ -149,15 +158,13 @@ def _write_offers(
     }
     with etree.xmlfile(stream, encoding="utf-8") as xml:
         xml.write_declaration()
-        with xml.element(
-            _tag("OfferPackage"), package_attributes, nsmap={None: NS_OFFER, "x": NS_XAML}
-        ):
-            with xml.element(_tag("OfferPackage.Offers")):
-                with xml.element(_tag("OfferCollection"), Capacity=str(count)):
+        with xml.element(_OFFER_PACKAGE, package_attributes, nsmap={None: NS_OFFER, "x": NS_XAML}):
+            with xml.element(_OFFERS_PROPERTY):
+                with xml.element(_OFFER_COLLECTION, Capacity=str(count)):
                     for offer in offers:
                         if written == count:
                             raise ValueError(f"more offers than the count given ({count})")
-                        _write_offer(xml, check(offer), full)
+                        _write_offer(xml, check_offer(offer), full)
                         written += 1
     if written != count:
         raise ValueError(f"{written} offers instead of the count given ({count})")
@@ -170,7 +177,7 @@ def _write_offer(xml: etree.xmlfile, offer: OfferUpdate, full: bool) -> None:
         attributes["Price"] = _xml_amount(offer.price)
     attributes["Stock"] = str(offer.quantity)
     if not full:
-        with xml.element(_tag("Offer"), attributes):
+        with xml.element(_OFFER, attributes):
             pass
         return
     attributes.update(
@@ -180,11 +187,11 @@ def _write_offer(xml: etree.xmlfile, offer: OfferUpdate, full: bool) -> None:
         DeaTax=_xml_amount(offer.deatax),
         PreparationTime=str(offer.preparation_time),
     )
-    with xml.element(_tag("Offer"), attributes):
+    with xml.element(_OFFER, attributes):
         if offer.shipping_fee is None:
             return
-        with xml.element(_tag("Offer.ShippingInformationList")):
-            with xml.element(_tag("ShippingInformationList"), Capacity="1"):
+        with xml.element(_SHIPPING_PROPERTY):
+            with xml.element(_SHIPPING_LIST, Capacity="1"):
                 shipping = {
                     "DeliveryMode": TRACKED_DELIVERY_MODE,
                     "ShippingCharges": _xml_amount(offer.shipping_fee),
@@ -192,14 +199,10 @@ def _write_offer(xml: etree.xmlfile, offer: OfferUpdate, full: bool) -> None:
                         offer.additional_shipping_fee or Decimal("0")
                     ),
                 }
-                with xml.element(_tag("ShippingInformation"), shipping):
+                with xml.element(_SHIPPING, shipping):
                     pass
 
 
 def _xml_amount(value: Decimal) -> str:
     """Amounts and rates as Offers.xml writes them: two decimals, a dot ("19.90")."""
     return str(amount(value))
-
-
-def _tag(name: str) -> str:
-    return qname(NS_OFFER, name)

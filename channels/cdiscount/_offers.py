@@ -28,20 +28,15 @@ def check_package_size(count: int) -> None:
         )
 
 
-class OfferChecker:
-    """Checks offers one at a time as they are packed: type, and each SKU once per package."""
+def check_offer(offer: object) -> OfferUpdate:
+    """An item of a package must be an OfferUpdate (which checked its own fields).
 
-    def __init__(self) -> None:
-        self._skus: set[str] = set()
-
-    def __call__(self, offer: object) -> OfferUpdate:
-        if not isinstance(offer, OfferUpdate):
-            raise TypeError(f"expected an OfferUpdate, got {type(offer).__name__}")
-        if offer.sku in self._skus:
-            # Two updates of one offer in a package: which one wins is not documented.
-            raise ValueError(f"offer {offer.sku} appears twice in the package")
-        self._skus.add(offer.sku)
-        return offer
+    Each SKU should come once per package; that is left to the caller, so a streamed package
+    keeps nothing of the offers already written.
+    """
+    if not isinstance(offer, OfferUpdate):
+        raise TypeError(f"expected an OfferUpdate, got {type(offer).__name__}")
+    return offer
 
 
 def check_skus(skus: Sequence[str] | None) -> tuple[str, ...] | None:

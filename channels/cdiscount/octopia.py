@@ -18,9 +18,9 @@ from ._base import BaseClient, logger, media_type, utc_now
 from ._offers import (
     FINISHED_STATES,
     REJECTED_STATE,
-    OfferChecker,
     OfferDataError,
     amount,
+    check_offer,
     check_package_size,
     check_skus,
     error_count,
@@ -253,8 +253,7 @@ class OctopiaClient(BaseClient):
         if isinstance(offers, str) or not isinstance(offers, Sequence):
             raise TypeError("offers must be a sequence of OfferUpdate")
         check_package_size(len(offers))
-        check = OfferChecker()
-        bodies = [_offer_json(check(offer)) for offer in offers]
+        bodies = [_offer_json(check_offer(offer)) for offer in offers]
 
         package_type = "Upsert" if full else "Update"
         created = self._api_call(

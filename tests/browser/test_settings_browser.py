@@ -78,3 +78,33 @@ def test_a_bad_fee_is_refused_field_by_field_in_the_browser(page, live_server, a
     expect(page.locator("#error-shipping_fee")).to_contain_text("Enter an amount in euros")
     expect(page.locator("#error-safety_qty")).to_contain_text("Enter a whole number")
     assert CdiscountAccount.objects.get(company=acme).safety_qty == 0
+
+
+@pytest.mark.celery_worker
+def test_download_orders_from_the_actions_menu_with_a_real_worker(
+    page, live_server, celery_worker, simulator, alice, acme
+):
+    from tests.orders_support import PAID, add_order
+
+    account = CdiscountAccount.objects.get(company=acme)
+    account.username = DEMO_OCTOPIA["client_id"]
+    account.password = DEMO_OCTOPIA["client_secret"]
+    account.seller_id = DEMO_OCTOPIA["seller_id"]
+    account.save()
+    number = add_order(simulator, "octopia", PAID["octopia"])
+    reference = simulator.state.order("octopia", number)["reference"]
+
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/companies/{acme.pk}/cdiscount/settings/")
+    page.click("#actions-menu summary")
+    page.click("#actions-menu >> text=Download Orders")
+    expect(page.locator(".messages")).to_contain_text("queued")
+    expect(page.locator("h1")).to_contain_text("Order download")
+    # the page follows the job until it ends, without the seller reloading it
+    expect(page.locator("#job-panel [data-job-status]")).to_have_text("Completed", timeout=30_000)
+    expect(page.locator("[data-job-message]")).to_contain_text("1 new")
+
+    page.goto(f"{live_server.url}/companies/{acme.pk}/orders/")
+    page.click(f"#order-table >> text={reference}")
+    expect(page.locator("#order-lines")).to_contain_text("Mug en grès bleu")
+    expect(page.locator("[data-field=status]")).to_have_text("InPreparation")

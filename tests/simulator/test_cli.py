@@ -71,14 +71,54 @@ def check_banner_and_serve(banner: str, expected_lifetime: int) -> None:
     assert sts.status_code == 200
 
 
+def check_demo_orders(banner: str, autopilot: bool) -> None:
+    urls = dict(re.findall(r"(CDISCOUNT_\w+_URL)=(\S+)", banner))
+    base = urls["CDISCOUNT_SOAP_URL"].removesuffix("/MarketplaceAPIService.svc")
+    assert "Demo orders: 36 Octopia, 36 Marketplace" in banner
+    status = requests.get(f"{base}/_simulator/", timeout=5).json()
+    assert status["autopilot"] is autopilot
+    for api, seller in (("octopia", "98979"), ("marketplace", "demo-api")):
+        orders = requests.get(
+            f"{base}/_simulator/orders", params={"api": api, "seller": seller}, timeout=5
+        ).json()["orders"]
+        assert len(orders) >= 36
+        assert len({order["status"] for order in orders}) >= 5
+    token = requests.post(
+        urls["CDISCOUNT_AUTH_URL"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "demo-client",
+            "client_secret": "demo-secret",
+        },
+        timeout=5,
+    ).json()["access_token"]
+    listed = requests.get(
+        urls["CDISCOUNT_API_URL"] + "/orders",
+        params={"pageSize": 100},
+        headers={"Authorization": f"Bearer {token}", "SellerId": "98979"},
+        timeout=5,
+    ).json()["items"]
+    assert len(listed) >= 36
+
+
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_python_dash_m_runs_without_django(signal_number):
     process, banner = start(["-m", "channels.simulator", "--port", "0"])
     try:
         check_banner_and_serve(banner, 7200)
+        check_demo_orders(banner, autopilot=True)
     finally:
         out = stop(process, signal_number)
     assert "Stopping" in out
+
+
+def test_no_autopilot_option():
+    process, banner = start(["-m", "channels.simulator", "--port", "0", "--no-autopilot"])
+    try:
+        check_demo_orders(banner, autopilot=False)
+        assert "autopilot off" in banner
+    finally:
+        stop(process)
 
 
 def test_management_command():
@@ -88,6 +128,7 @@ def test_management_command():
     )
     try:
         check_banner_and_serve(banner, 60)
+        check_demo_orders(banner, autopilot=True)
     finally:
         out = stop(process)
     assert "Stopping" in out

@@ -132,3 +132,93 @@ def test_faults_never_hit_control_endpoints(simulator):
 
     assert control(simulator, "GET", "/").status_code == 200
     assert control(simulator, "GET", "/requests").json() == []
+
+
+# Orders
+
+
+def test_seed_orders_over_http(simulator):
+    response = control(
+        simulator,
+        "POST",
+        "/orders/seed",
+        json={
+            "api": "octopia",
+            "seller": "98979",
+            "count": 12,
+            "status": "InPreparation",
+            "seed": 1,
+        },
+    )
+
+    assert response.status_code == 201
+    ids = response.json()["order_ids"]
+    assert len(ids) == response.json()["count"] == 12
+    assert {simulator.state.order("octopia", i)["status"] for i in ids} == {"InPreparation"}
+    assert control(simulator, "GET", "/").json()["orders"] == {"octopia": 12, "marketplace": 0}
+
+
+def test_seed_orders_needs_valid_fields(simulator):
+    for payload in (
+        {"seller": "98979", "count": 1},
+        {"api": "octopia", "seller": "98979", "count": 1, "status": "Paid"},
+        {"api": "octopia", "seller": "98979", "count": -1},
+        {"api": "octopia", "seller": "98979", "colour": "red"},
+        {"api": "ebay", "seller": "98979"},
+    ):
+        response = control(simulator, "POST", "/orders/seed", json=payload)
+        assert response.status_code == 400, payload
+        assert response.json()["error"]
+
+
+def test_list_orders_over_http(simulator):
+    simulator.state.seed_orders(api="marketplace", seller="demo-api", count=3, seed=1)
+
+    response = control(
+        simulator, "GET", "/orders", params={"api": "marketplace", "seller": "demo-api"}
+    )
+
+    assert response.status_code == 200
+    orders = response.json()["orders"]
+    assert len(orders) == 3
+    first = orders[0]
+    assert first["seller"] == "demo-api"
+    assert first["created_at"].endswith("+00:00")
+    assert isinstance(first["total_amount"], str)  # exact decimal as a string
+    assert first["lines"][0]["ean"]
+    assert control(simulator, "GET", "/orders", params={"api": "octopia"}).status_code == 400
+
+
+def test_set_order_status_over_http(simulator):
+    (order_id,) = simulator.state.seed_orders(
+        api="octopia", seller="98979", count=1, status="InPreparation", seed=1
+    )
+
+    response = control(
+        simulator, "POST", f"/orders/octopia/{order_id}/status", json={"status": "Cancelled"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["order"]["status"] == "Cancelled"
+    assert simulator.state.order("octopia", order_id)["status"] == "Cancelled"
+    bad = control(simulator, "POST", f"/orders/octopia/{order_id}/status", json={"status": "X"})
+    assert bad.status_code == 400
+    unknown = control(simulator, "POST", "/orders/octopia/NOPE/status", json={"status": "Shipped"})
+    assert unknown.status_code == 404
+    assert control(simulator, "GET", f"/orders/octopia/{order_id}/status").status_code == 405
+
+
+def test_autopilot_over_http(simulator):
+    response = control(simulator, "POST", "/autopilot", json={"enabled": True, "arrival_rate": 60})
+
+    assert response.json() == {"autopilot": True, "arrival_rate": 60}
+    assert simulator.state.autopilot
+    simulator.state.advance_clock(3600)
+    assert control(simulator, "GET", "/").json()["orders"]["octopia"] > 0
+
+    assert (
+        control(simulator, "POST", "/autopilot", json={"enabled": False}).json()["autopilot"]
+        is False
+    )
+    assert control(simulator, "POST", "/autopilot", json={"enabled": "yes"}).status_code == 400
+    assert control(simulator, "POST", "/autopilot", json={"arrival_rate": -1}).status_code == 400

@@ -24,7 +24,7 @@ DEMO_USERNAME = "demo"
 
 
 class Command(BaseCommand):
-    help = "Development: the web app, a worker and the Cdiscount simulator, in one command."
+    help = "Development: the web app, a worker with beat and the Cdiscount simulator."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -58,6 +58,26 @@ class Command(BaseCommand):
             ),
         ]
         time.sleep(1.0)
+        # The worker runs beat too, on the embedded broker unless CELERY_BROKER_URL is set.
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "cdiscount_integration",
+                    "worker",
+                    "--beat",
+                    "--loglevel=INFO",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    "--schedule",
+                    str(settings.VAR_DIR / "celerybeat-schedule"),
+                ],
+                env=env,
+            )
+        )
         children.append(
             subprocess.Popen(  # noqa: S603
                 [
@@ -78,6 +98,8 @@ class Command(BaseCommand):
                 "Ctrl-C stops everything.\n"
             )
         )
+        # A SIGTERM (a terminal closing, a supervisor) stops everything like Ctrl-C does.
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
