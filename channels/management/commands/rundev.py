@@ -23,6 +23,10 @@ DEMO_COMPANY = "Demo Shop"
 DEMO_USERNAME = "demo"
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Development: the web app, a worker with beat and the Cdiscount simulator."
 
@@ -99,7 +103,7 @@ class Command(BaseCommand):
             )
         )
         # A SIGTERM (a terminal closing, a supervisor) stops everything like Ctrl-C does.
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
