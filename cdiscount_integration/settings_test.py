@@ -23,7 +23,10 @@ from .settings import *  # noqa: E402,F403
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the Celery worker process opens the same test database.
     VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+    # One per test process, so that two runs in the same tree never share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CDISCOUNT_TIMEOUT = 3.0

@@ -117,7 +117,8 @@ def celery_worker_process(django_db_setup, simulator_server):
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         **simulator_server.urls,
     }
-    log = open(root / "var" / "test-worker.log", "w")  # noqa: SIM115
+    log_path = root / "var" / f"test-worker-{os.getpid()}.log"
+    log = open(log_path, "w")  # noqa: SIM115
     worker = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -144,7 +145,7 @@ def celery_worker_process(django_db_setup, simulator_server):
             raise RuntimeError(f"the Celery worker exited; see {log.name}")
         # The banner lists the tasks once the worker is set up; a message published before it
         # consumes waits in its queue (a queue of this session's own, so nothing stale).
-        if "[tasks]" in (root / "var" / "test-worker.log").read_text():
+        if "[tasks]" in log_path.read_text():
             break
         time.sleep(0.2)
     else:
@@ -163,3 +164,13 @@ def celery_worker_process(django_db_setup, simulator_server):
 def celery_worker(celery_worker_process, simulator, transactional_db):
     """A test whose queued jobs are run by the real worker (needs committed data)."""
     return celery_worker_process
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Removes this run's SQLite test database file and its journal files."""
+    import os
+    from pathlib import Path
+
+    var = Path(__file__).resolve().parent.parent / "var"
+    for path in var.glob(f"test-db-{os.getpid()}.sqlite3*"):
+        path.unlink(missing_ok=True)

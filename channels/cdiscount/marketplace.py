@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
 
 from ._base import BaseClient, logger, media_type, response_text, utc_now
-from ._offer_package import write_offer_package
+from ._offer_package import Destination, write_offer_package
 from ._offers import (
     FINISHED_STATES,
     REJECTED_STATE,
@@ -76,6 +74,7 @@ from .results import (
 # §M1: a token is valid 48 hours from its issue.
 TOKEN_LIFETIME = timedelta(hours=48)
 _TOKEN_PATTERN = re.compile(r"[0-9a-fA-F]{32}")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 SOAP_ACTION = '"http://www.cdiscount.com/IMarketplaceAPIService/{operation}"'
 # Fields every OperationResult carries (§M2); TokenId is a secret and stays out of raw payloads.
 _RESULT_COMMON = frozenset(
@@ -283,7 +282,7 @@ class MarketplaceClient(BaseClient):
     def build_offer_package(
         self,
         offers: Iterable[OfferUpdate],
-        destination: BinaryIO | str | os.PathLike[str],
+        destination: Destination,
         *,
         name: str,
         full: bool = False,
@@ -311,7 +310,7 @@ class MarketplaceClient(BaseClient):
 
         `offer_count` (build_offer_package's answer) is only carried into the result. A
         PackageId of 0 or -1, or OperationSuccess false ("The ZIP file can't be downloaded."),
-        is a RejectedError. The URL is a capability: it is kept out of messages and logs.
+        is a RejectedError. The URL is a capability: the client's own messages never quote it.
         """
         operation = "SubmitOfferPackage"
         label = f"Marketplace {operation}"
@@ -1023,12 +1022,9 @@ def _basic_auth_bytes(value: str) -> bytes:
 
 def _integer(text: str | None) -> int | None:
     """An xs:int as int; None when absent or not a whole number."""
-    if text is None:
+    if text is None or not _INTEGER.fullmatch(text.strip()):
         return None
-    try:
-        return int(text.strip())
-    except ValueError:
-        return None
+    return int(text.strip())
 
 
 def _offer_filter(page: int, skus: tuple[str, ...] | None) -> etree._Element:

@@ -287,7 +287,9 @@ class OctopiaClient(BaseClient):
         """GET /offer-packages/{id} (§O5); once Integrated or Rejected, every offer's result.
 
         Results come from offer-requests-results, page after page. Octopia answers 400 when
-        results are asked before integration ends: read as not finished yet (poll again).
+        results are asked before integration ends: for an Integrated package that reads as not
+        finished yet (poll again); a Rejected one is finished all the same, its results empty
+        and error_count None.
         """
         path = f"/offer-packages/{_segment(package_id, 'package_id')}"
         operation = f"GET {path}"
@@ -306,20 +308,24 @@ class OctopiaClient(BaseClient):
         )
         if state not in FINISHED_STATES:
             return pending
+        rejected = state == REJECTED_STATE
         try:
-            results = tuple(self._offer_results(path))
+            results: tuple[OfferResult, ...] | None = tuple(self._offer_results(path))
         except RejectedError as exc:
             if exc.status != 400:
                 raise
-            logger.info("%s: %s but its results are not ready yet", operation, state)
-            return pending
+            if not rejected:
+                logger.info("%s: %s but its results are not ready yet", operation, state)
+                return pending
+            # A package rejected whole may have no offer results: polling again would not help.
+            results = None
         return OfferPackageStatus(
             package_id=package_id,
             state=state,
             finished=True,
-            rejected=state == REJECTED_STATE,
-            error_count=error_count(results),
-            results=results,
+            rejected=rejected,
+            error_count=None if results is None else error_count(results),
+            results=results or (),
         )
 
     def list_offers(self, *, skus: Sequence[str] | None = None) -> Iterator[RemoteOffer]:

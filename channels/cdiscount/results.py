@@ -191,7 +191,7 @@ class OfferPackageStatus:
     state: str  # Cdiscount's own state string
     finished: bool  # integration ended: Integrated or Rejected
     rejected: bool  # the package as a whole was rejected
-    error_count: int | None  # offers not accepted; None until finished
+    error_count: int | None  # offers not accepted; None until finished, or when unknown
     results: tuple[OfferResult, ...]
 
 

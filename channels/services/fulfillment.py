@@ -234,14 +234,13 @@ def fulfillment_upload(job: Job) -> JobOutcome:
 def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
     """("confirmed", "") or ("rejected", reason)."""
     current = client.get_order(shipment.order.order_number)
-    if current.status in SHIPPED_STATES:
-        if shipment.tracking_number in current.raw_payload:
-            return "confirmed", ""  # our earlier upload got through; its answer was lost
-        return "rejected", _("Cdiscount already shows this order as shipped with another parcel.")
-    if not current.paid:
-        return "rejected", _("Cdiscount shows this order as %(state)s: it cannot be shipped.") % {
-            "state": current.status
-        }
+    already_shipped = current.status in SHIPPED_STATES
+    if already_shipped and shipment.tracking_number in current.raw_payload:
+        return "confirmed", ""  # our earlier upload got through; its answer was lost
+    if not already_shipped and not current.paid:
+        return "rejected", _(
+            "Cdiscount shows this order as %(state)s: it cannot be shipped."
+        ) % {"state": current.status}
     try:
         client.ship_order(
             current,
@@ -251,10 +250,15 @@ def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
             line_ids=shipment.line_ids or None,
         )
     except errors.RejectedError as exc:
-        # Already shipped with this very tracking number: an earlier attempt got through.
+        # Cdiscount names the parcel it already has (§S): ours means an earlier attempt got
+        # through; another means the order was shipped some other way.
         text = " ".join(filter(None, [exc.cdiscount_message, str(exc)]))
-        if shipment.tracking_number in text and "ship" in text.lower():
+        if shipment.tracking_number in text:
             return "confirmed", ""
+        if already_shipped:
+            return "rejected", _(
+                "Cdiscount already shows this order as shipped with another parcel."
+            )
         raise
     return "confirmed", ""
 

@@ -574,7 +574,7 @@ class OrderBook:
     # Reading
 
     def get(self, api: str, order_id: str) -> Order:
-        order = self._orders[api].get(order_id)
+        order = self._orders[_flow(api).api].get(order_id)
         if order is None:
             raise UnknownOrder(f"no {api} order {order_id}")
         return order
@@ -584,7 +584,7 @@ class OrderBook:
         return order if order is not None and order.seller == seller else None
 
     def for_seller(self, api: str, seller: str) -> list[Order]:
-        index = self._indexes.get((api, seller))
+        index = self._indexes.get((_flow(api).api, seller))
         if index is None:
             return []
         orders = self._orders[api]

@@ -108,3 +108,37 @@ def test_download_orders_from_the_actions_menu_with_a_real_worker(
     page.click(f"#order-table >> text={reference}")
     expect(page.locator("#order-lines")).to_contain_text("Mug en grès bleu")
     expect(page.locator("[data-field=status]")).to_have_text("InPreparation")
+
+
+@pytest.mark.celery_worker
+def test_ship_an_order_from_its_page_and_see_it_confirmed(
+    page, live_server, celery_worker, simulator, alice, acme
+):
+    from channels.models import Order
+    from tests.orders_support import PAID, add_order, download
+
+    account = CdiscountAccount.objects.get(company=acme)
+    account.username = DEMO_OCTOPIA["client_id"]
+    account.password = DEMO_OCTOPIA["client_secret"]
+    account.seller_id = DEMO_OCTOPIA["seller_id"]
+    account.save()
+    number = add_order(simulator, "octopia", PAID["octopia"])
+    download(account)
+    order = Order.objects.get(order_number=number)
+
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/companies/{acme.pk}/orders/{order.pk}/")
+    page.select_option("#id_carrier", "Chronopost")
+    page.fill("#id_tracking_number", "XY123456789FR")
+    page.click("#ship-button")
+    expect(page.locator(".messages")).to_contain_text("Shipment recorded")
+    expect(page.locator("[data-field=upload_status]")).to_contain_text("Waiting to be sent")
+
+    page.goto(f"{live_server.url}/companies/{acme.pk}/cdiscount/settings/")
+    page.click("#actions-menu summary")
+    page.click("#actions-menu >> text=Upload Fulfillment")
+    expect(page.locator("#job-panel [data-job-status]")).to_have_text("Completed", timeout=30_000)
+    page.goto(f"{live_server.url}/companies/{acme.pk}/orders/{order.pk}/")
+    expect(page.locator("[data-field=upload_status]")).to_contain_text("Confirmed by Cdiscount")
+    expect(page.locator("[data-field=status]")).to_have_text("Shipped")
+    assert simulator.state.order("octopia", number)["status"] == "Shipped"

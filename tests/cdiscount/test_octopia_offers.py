@@ -115,7 +115,7 @@ def calls(rsps):
     return [(call.request.method, path_of(call.request)) for call in rsps.calls]
 
 
-# -- OfferUpdate ------------------------------------------------------------------------------
+# -- OfferUpdate ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_offer_update_defaults():
     assert update.preparation_time == 2
 
 
-# -- submit_offers: what is sent --------------------------------------------------------------
+# -- submit_offers: what is sent ------------------------------------------------------------------
 
 
 def test_submit_offers_sends_an_update_package_as_o5(rsps):
@@ -283,7 +283,7 @@ def test_40000_offers_are_accepted(rsps):
     assert make_client().submit_offers([offer(i) for i in range(40_000)]).offer_count == 40_000
 
 
-# -- submit_offers: failures -------------------------------------------------------------------
+# -- submit_offers: failures ----------------------------------------------------------------------
 
 
 def test_token_expiring_between_batches_is_renewed_and_the_batch_resent(rsps):
@@ -365,7 +365,7 @@ def test_offers_refused_are_a_rejected_error_with_the_problem(rsps):
     assert caught.value.status == 400
 
 
-# -- get_offer_package --------------------------------------------------------------------------
+# -- get_offer_package ----------------------------------------------------------------------------
 
 
 def result_item(sku, status="Integrated", code="9000", message="Offer updated", **extra):
@@ -514,6 +514,25 @@ def test_results_asked_too_early_mean_not_finished(rsps):
     )
 
 
+def test_rejected_package_without_results_is_finished_all_the_same(rsps):
+    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Rejected"})
+    rsps.get(
+        RESULTS_URL,
+        status=400,
+        content_type=PROBLEM_JSON,
+        body=problem(400, "Bad Request", "No result for this package"),
+    )
+
+    status = make_client().get_offer_package(PACKAGE_ID)
+
+    assert (status.finished, status.rejected, status.results, status.error_count) == (
+        True,
+        True,
+        (),
+        None,
+    )
+
+
 def test_results_repeating_a_page_are_malformed(rsps):
     rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Integrated"})
     same = {"items": [result_item(f"SKU-{i}") for i in range(100)]}
@@ -576,7 +595,7 @@ def test_get_offer_package_needs_an_id(rsps):
     assert len(rsps.calls) == 0
 
 
-# -- list_offers --------------------------------------------------------------------------------
+# -- list_offers ----------------------------------------------------------------------------------
 
 
 def remote(sku, quantity=7, price=19.90, **extra):

@@ -18,5 +18,6 @@ class Command(BaseCommand):
             host=options["host"],
             port=options["port"],
             token_lifetime=options["token_lifetime"],
+            autopilot=options["autopilot"],
             write=lambda text: (self.stdout.write(text), self.stdout.flush()),
         )
