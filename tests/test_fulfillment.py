@@ -62,9 +62,15 @@ def test_a_shipment_is_confirmed_and_the_order_shipped(simulator, account, api):
     assert order.status == "Shipped"
     # a later order download keeps it shipped, and a second upload sends nothing
     assert upload(account).counts == {"confirmed": 0, "rejected": 0, "retry": 0}
-    sent = [r for r in simulator.state.requests if r["method"] == "POST" and (
-        r["path"].endswith("/shipments")
-        or ("ValidateOrderList" in r["body"] and "ShippedBySeller" in r["body"]))]
+    sent = [
+        r
+        for r in simulator.state.requests
+        if r["method"] == "POST"
+        and (
+            r["path"].endswith("/shipments")
+            or ("ValidateOrderList" in r["body"] and "ShippedBySeller" in r["body"])
+        )
+    ]
     assert len(sent) == 1
     body = sent[0]["body"]
     assert "6A12345678901" in body and "Colissimo" in body
@@ -79,11 +85,17 @@ def test_the_tracking_url_comes_from_the_carrier_when_left_blank(simulator, acco
         assert "6A12345678901" in shipment.tracking_url
 
 
-def test_dying_after_cdiscount_accepted_does_not_confirm_twice(simulator, account, api, monkeypatch):
+def test_dying_after_cdiscount_accepted_does_not_confirm_twice(
+    simulator, account, api, monkeypatch
+):
     order = stored_order(simulator, account, api)
     shipment = ship(order)
     real_confirm = fulfillment._confirm
-    monkeypatch.setattr(fulfillment, "_confirm", lambda s: (_ for _ in ()).throw(RuntimeError()))
+
+    def die(shipment):
+        raise RuntimeError("the worker died before recording the confirmation")
+
+    monkeypatch.setattr(fulfillment, "_confirm", die)
     assert upload(account).status == Job.Status.FAILED  # died after Cdiscount took it
     shipment.refresh_from_db()
     assert shipment.upload_status == Shipment.UploadStatus.PENDING
@@ -130,10 +142,21 @@ def test_an_unknown_carrier_is_refused_with_the_list(simulator, account, api):
 
 def test_lines_with_a_cancellation_request_are_not_shipped(simulator, octopia_account):
     lines = [
-        {"sku": "SKU-MUG", "ean": "3760452700039", "quantity": 1, "unit_price": "12.50",
-         "name": "Mug"},
-        {"sku": "SKU-TEA", "ean": "3760452700046", "quantity": 1, "unit_price": "8.90",
-         "name": "Thé", "status": "CancelRequest"},
+        {
+            "sku": "SKU-MUG",
+            "ean": "3760452700039",
+            "quantity": 1,
+            "unit_price": "12.50",
+            "name": "Mug",
+        },
+        {
+            "sku": "SKU-TEA",
+            "ean": "3760452700046",
+            "quantity": 1,
+            "unit_price": "8.90",
+            "name": "Thé",
+            "status": "CancelRequest",
+        },
     ]
     order = stored_order(simulator, octopia_account, "octopia", lines=lines)
     shipment, warnings = shipment_record(
@@ -162,16 +185,23 @@ def test_ship_form_on_the_order_page(simulator, alice_client, acme, octopia_acco
     page = alice_client.get(url).content.decode()
     assert 'id="ship-form"' in page and "Colissimo" in page
     response = alice_client.post(
-        url, {"carrier": "Chronopost", "tracking_number": "XY 123 456", "tracking_url": "",
-              "ship_date": "27/11/2026"}, follow=True,
+        url,
+        {
+            "carrier": "Chronopost",
+            "tracking_number": "XY 123 456",
+            "tracking_url": "",
+            "ship_date": "27/11/2026",
+        },
+        follow=True,
     )
     body = response.content.decode()
     assert "Shipment recorded" in body
     shipment = Shipment.objects.get(order=order)
     assert shipment.tracking_number == "XY123456"
     assert shipment.carrier == "Chronopost"
-    bad = alice_client.post(url, {"carrier": "Chronopost", "tracking_number": "",
-                                  "ship_date": "tomorrow"})
+    bad = alice_client.post(
+        url, {"carrier": "Chronopost", "tracking_number": "", "ship_date": "tomorrow"}
+    )
     assert "Enter the date as 2026-11-27 or 27/11/2026." in bad.content.decode()
 
 
@@ -186,8 +216,9 @@ def test_shipments_csv_reports_bad_rows_by_line_and_saves_nothing(simulator, acm
     )
     path = simulator_tmp(content)
     with pytest.raises(CommandError) as excinfo:
-        call_command("cdiscount", "import-shipments", "--company", str(acme.pk), path,
-                     stdout=io.StringIO())
+        call_command(
+            "cdiscount", "import-shipments", "--company", str(acme.pk), path, stdout=io.StringIO()
+        )
     text = str(excinfo.value)
     assert "Line 3" in text and "Pigeon is not a carrier" in text
     assert "Line 4" in text and "No order NO-SUCH-ORDER" in text
@@ -197,8 +228,7 @@ def test_shipments_csv_reports_bad_rows_by_line_and_saves_nothing(simulator, acm
     out = io.StringIO()
     call_command("cdiscount", "import-shipments", "--company", str(acme.pk), path, stdout=out)
     assert "1 shipments recorded." in out.getvalue()
-    call_command("cdiscount", "upload-fulfillment", "--company", str(acme.pk),
-                 stdout=io.StringIO())
+    call_command("cdiscount", "upload-fulfillment", "--company", str(acme.pk), stdout=io.StringIO())
     assert Shipment.objects.get().upload_status == Shipment.UploadStatus.CONFIRMED
 
 
