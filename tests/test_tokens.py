@@ -159,3 +159,23 @@ def test_the_actions_answer_with_messages_on_the_page(simulator, alice_client, a
     assert f"{token[:4]}…{token[-4:]}" in body
     response = alice_client.post(reverse("channels:action_test_token", args=[acme.pk]), follow=True)
     assert "The token is valid (shop: Boutique Démo)" in response.content.decode()
+
+
+def test_a_token_renewed_by_another_worker_is_reused_not_fetched_again(simulator, account):
+    from channels.services.clients import cdiscount_client_for
+
+    assert account_get_token(account_id=account.pk).ok
+    worker_a = cdiscount_client_for(stored(account))
+    # Another worker renews the token meanwhile; worker A still holds the old one.
+    assert account_get_token(account_id=account.pk).ok
+    renewed = stored(account).access_token
+    # Several tokens may be valid at once: make the held one be refused.
+    simulator.state.inject_fault("expired_token", count=1)
+    seen = len(simulator.state.requests)
+    info = worker_a.get_seller_info()
+    assert info.shop_name == "Boutique Démo"
+    assert worker_a.token == renewed
+    token_paths = ("/token", "httpIssue.svc/")
+    after = simulator.state.requests[seen:]
+    assert len(after) == 2  # the refused call and its retry, no token request
+    assert not [r for r in after if r["path"].endswith(token_paths)]

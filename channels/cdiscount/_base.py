@@ -118,6 +118,11 @@ class BaseClient:
             self._on_token(token)
         return token
 
+    def use_token(self, value: str) -> None:
+        """Takes a token obtained elsewhere (another worker renewed it), without a request."""
+        self._token_value = value
+        self._known_tokens.add(value)
+
     def close(self) -> None:
         """Closes the HTTP session if this client created it."""
         if self._owns_session:

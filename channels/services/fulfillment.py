@@ -238,9 +238,9 @@ def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
     if already_shipped and shipment.tracking_number in current.raw_payload:
         return "confirmed", ""  # our earlier upload got through; its answer was lost
     if not already_shipped and not current.paid:
-        return "rejected", _(
-            "Cdiscount shows this order as %(state)s: it cannot be shipped."
-        ) % {"state": current.status}
+        return "rejected", _("Cdiscount shows this order as %(state)s: it cannot be shipped.") % {
+            "state": current.status
+        }
     try:
         client.ship_order(
             current,

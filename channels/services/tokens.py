@@ -61,7 +61,8 @@ def account_get_token(*, account_id: int) -> ActionResult:
     problem = _missing_credentials(account)
     if problem:
         return ActionResult(False, problem)
-    client = cdiscount_client_for(account)
+    # An explicit Get Token always asks Cdiscount, whatever another worker holds.
+    client = cdiscount_client_for(account, single_flight=False)
     try:
         token = client.get_token()  # the client's on_token callback stores it
     except errors.CdiscountError as exc:
