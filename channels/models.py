@@ -101,6 +101,10 @@ class CdiscountAccount(models.Model):
     enable_order_fulfillment_upload = models.BooleanField(
         _("Enable Order Fulfillment Upload"), default=False
     )
+    # Account health: repeated authentication failures pause automatic sync (PRODUCT.md §7).
+    auth_failures = models.PositiveIntegerField(default=0)
+    sync_paused_at = models.DateTimeField(null=True, blank=True)
+    sync_paused_reason = models.TextField(blank=True)
     # The fees Cdiscount last accepted on the offers: a change sends full offers again.
     offers_shipping_fee = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     offers_additional_shipping_fee = models.DecimalField(
@@ -519,3 +523,31 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"
+
+
+class Notification(models.Model):
+    """An account problem shown under the bell until someone dismisses it (PRODUCT.md §2)."""
+
+    class Kind(models.TextChoices):
+        CREDENTIALS = "credentials", _("Credentials refused")
+        SYNC_PAUSED = "sync_paused", _("Automatic sync paused")
+        TRACKING = "tracking", _("Tracking upload rejected")
+        ACCEPTANCE = "acceptance", _("Order awaiting acceptance")
+
+    account = models.ForeignKey(
+        CdiscountAccount, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message[:80]

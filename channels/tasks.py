@@ -17,9 +17,12 @@ logger = logging.getLogger(__name__)
 PACKAGE_POLL_SECONDS = 60
 
 
-@shared_task(acks_late=True, ignore_result=True)
-def run_job(job_id: int) -> None:
-    job = jobs.job_run(job_id=job_id)
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def run_job(self, job_id: int) -> None:
+    # Retries are bounded by the service (MAX_ATTEMPTS), which counts them on the job.
+    job = jobs.job_run(job_id=job_id, allow_retry=True)
+    if job is not None and getattr(job, "retry_in", None):
+        raise self.retry(countdown=job.retry_in)
     if job is not None and job.status == Job.Status.PROCESSING:
         for package in job.packages.filter(state=OfferPackage.State.SUBMITTED):
             poll_offer_package.apply_async((package.pk,), countdown=PACKAGE_POLL_SECONDS)

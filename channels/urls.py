@@ -75,6 +75,11 @@ urlpatterns = [
         views.shipment_import,
         name="shipment_import",
     ),
+    path(
+        "notifications/<int:notification_id>/dismiss/",
+        views.notification_dismiss,
+        name="notification_dismiss",
+    ),
     path("companies/<int:company_id>/orders/", views.order_list, name="order_list"),
     path(
         "companies/<int:company_id>/orders/<int:order_id>/",

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -43,6 +44,7 @@ from .services.fulfillment import (
     shipment_record,
     shipments_import_csv,
 )
+from .services.health import notifications_for_user
 from .services.inventory import offer_price, offer_quantity
 from .services.messages import cdiscount_error_sentence
 from .services.products import products_export_csv, products_import_csv
@@ -447,3 +449,16 @@ def action_upload_inventory(request, company_id: int):
         return redirect("channels:general_settings", company_id=account.company_id)
     full = request.POST.get("full") == "1"
     return _start_job(request, account, Job.Kind.INVENTORY_UPLOAD, options={"full": full})
+
+
+@login_required
+@require_POST
+def notification_dismiss(request, notification_id: int):
+    note = get_object_or_404(notifications_for_user(request.user), pk=notification_id)
+    note.dismissed_at = timezone.now()
+    note.dismissed_by = request.user
+    note.save(update_fields=["dismissed_at", "dismissed_by"])
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("channels:company_list")
+    return redirect(target)

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
-from channels.models import Carrier, CdiscountAccount, Job, Order, Shipment
+from channels.models import Carrier, CdiscountAccount, Job, Notification, Order, Shipment
 
 from .clients import cdiscount_client_for
 from .csv_import import CsvImportError, read_csv
+from .health import notify
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome, job_log
 
@@ -218,6 +220,15 @@ def fulfillment_upload(job: Job) -> JobOutcome:
                 upload_status=Shipment.UploadStatus.REJECTED, rejection_reason=outcome[1]
             )
             job_log(job, outcome[1], record=record, is_error=True)
+            notify(
+                account=account,
+                kind=Notification.Kind.TRACKING,
+                message=_(
+                    "%(company)s: Cdiscount rejected the tracking of order %(order)s: %(why)s"
+                )
+                % {"company": account.company.name, "order": record, "why": outcome[1]},
+                link=reverse("channels:order_detail", args=[account.company_id, order.pk]),
+            )
     message = _("%(c)d shipments confirmed, %(r)d rejected, %(f)d to retry.") % {
         "c": confirmed,
         "r": rejected,

@@ -159,7 +159,7 @@ class InventoryUpload:
                 submission = client.submit_offers(offers, full=full)
             else:
                 url = self._publish_zip(client, package, offers, full=full)
-                submission = client.submit_offer_package(url)
+                submission = client.submit_offer_package(url, offer_count=len(offers))
         except Exception:
             # Nothing is pending on the products: the next run sends these offers again.
             _remove_file(package)

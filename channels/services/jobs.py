@@ -26,15 +26,16 @@ CONTROL = {
 }
 
 
-def job_run(*, job_id: int) -> Job | None:
+def job_run(*, job_id: int, allow_retry: bool = False) -> Job | None:
     job = Job.objects.filter(pk=job_id).only("kind").first()
     if job is None:
         return None
-    return job_execute(job_id=job_id, work=WORK[job.kind])
+    return job_execute(job_id=job_id, work=WORK[job.kind], allow_retry=allow_retry)
 
 
 def accounts_due(kind: str) -> QuerySet[CdiscountAccount]:
-    accounts = CdiscountAccount.objects.filter(enabled=True)
+    # A paused account (credentials refused again and again) waits for the seller.
+    accounts = CdiscountAccount.objects.filter(enabled=True, sync_paused_at__isnull=True)
     control = CONTROL.get(kind)
     if control:
         accounts = accounts.filter(**{control: True})

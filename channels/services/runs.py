@@ -5,6 +5,7 @@ records it. Cdiscount errors end the job as Failed with a sentence the seller ca
 """
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,12 +17,24 @@ from django.utils.translation import gettext as _
 from channels.cdiscount import errors
 from channels.models import CdiscountAccount, Job, JobLock, JobLog
 
+from .health import account_auth_failed, account_auth_ok
 from .messages import cdiscount_error_sentence
 
 logger = logging.getLogger(__name__)
 
 # A lock outlives a killed worker by at most this long; then the next run may take it.
 LOCK_TTL = timedelta(minutes=30)
+# Transient Cdiscount errors (connection, 5xx, 429) are retried this many times in all.
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 900
+
+
+def retry_delay(attempt: int, retry_after: float | None = None) -> int:
+    """Exponential backoff with jitter, never sooner than Cdiscount's Retry-After."""
+    backoff = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+    delay = backoff * random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not security
+    return round(max(delay, retry_after or 0))
 
 
 @dataclass
@@ -85,8 +98,14 @@ def lock_release(*, job: Job) -> None:
     JobLock.objects.filter(account_id=job.account_id, kind=job.kind, job=job).delete()
 
 
-def job_execute(*, job_id: int, work: Callable[[Job], JobOutcome]) -> Job | None:
-    """Runs a submitted job once; a job already finished is left alone (re-delivered task)."""
+def job_execute(
+    *, job_id: int, work: Callable[[Job], JobOutcome], allow_retry: bool = False
+) -> Job | None:
+    """Runs a submitted job once; a job already finished is left alone (re-delivered task).
+
+    With `allow_retry` (a Celery task that can retry), a transient error leaves the job
+    Submitted with `job.retry_in` seconds set, for the caller to run it again then.
+    """
     job = Job.objects.select_related("account__company").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return job
@@ -106,15 +125,31 @@ def job_execute(*, job_id: int, work: Callable[[Job], JobOutcome]) -> Job | None
     except errors.CdiscountError as exc:
         message = cdiscount_error_sentence(exc)
         job.trace_id = (exc.trace_id or "")[:100]
-        job_log(job, message, is_error=True)
         logger.warning(
-            "job %s: failed: %s (status %s, trace id %s)",
+            "job %s: attempt %s failed: %s (status %s, trace id %s)",
             job.pk,
+            job.attempts,
             type(exc).__name__,
             exc.status,
             exc.trace_id,
         )
-        _finish(job, Job.Status.FAILED, message)
+        if allow_retry and isinstance(exc, errors.TransientError) and job.attempts < MAX_ATTEMPTS:
+            job.retry_in = retry_delay(job.attempts, getattr(exc, "retry_after", None))
+            note = _("Attempt %(n)d of %(max)d failed: %(why)s Trying again in %(s)d s.") % {
+                "n": job.attempts,
+                "max": MAX_ATTEMPTS,
+                "why": message,
+                "s": job.retry_in,
+            }
+            job_log(job, note, is_error=True)
+            job.status = Job.Status.SUBMITTED
+            job.message = note
+            job.save(update_fields=["status", "message", "trace_id"])
+        else:
+            job_log(job, message, is_error=True)
+            _finish(job, Job.Status.FAILED, message)
+        if isinstance(exc, errors.AuthenticationError | errors.PermissionDeniedError):
+            account_auth_failed(account=job.account, sentence=message)
     except Exception:
         logger.exception("job %s: unexpected error", job.pk)
         _finish(
@@ -126,6 +161,7 @@ def job_execute(*, job_id: int, work: Callable[[Job], JobOutcome]) -> Job | None
             ),
         )
     else:
+        account_auth_ok(account_id=job.account_id)
         job.counts = outcome.counts
         job.succeeded = outcome.succeeded
         job.failed = outcome.failed

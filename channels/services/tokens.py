@@ -12,6 +12,7 @@ from channels.cdiscount import Token, errors
 from channels.models import CdiscountAccount
 
 from .clients import cdiscount_client_for
+from .health import account_sync_resume
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome
 
@@ -68,6 +69,7 @@ def account_get_token(*, account_id: int) -> ActionResult:
     except errors.CdiscountError as exc:
         logger.warning("account %s: Get Token failed: %s", account.pk, type(exc).__name__)
         return ActionResult(False, _("Get Token failed.") + " " + cdiscount_error_sentence(exc))
+    account_sync_resume(account_id=account.pk)
     expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
     return ActionResult(True, _("Token received, valid until %(when)s.") % {"when": expires})
 

@@ -1,0 +1,10 @@
+from .services.health import notifications_for_user
+
+
+def notifications(request):
+    """The bell at the top right: account problems until dismissed (PRODUCT.md §2)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = list(notifications_for_user(user)[:20])
+    return {"notifications": items}

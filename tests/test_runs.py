@@ -1,0 +1,60 @@
+"""Job runs: retries with backoff, the lock, the outcome statuses."""
+
+import pytest
+
+from channels.models import Job, Order
+from channels.services import runs
+from channels.services.jobs import job_create, job_run
+from tests.orders_support import PAID, add_order
+
+pytestmark = pytest.mark.django_db
+
+
+def new_job(account):
+    return job_create(account=account, kind=Job.Kind.ORDER_DOWNLOAD, trigger="scheduled")
+
+
+def test_a_transient_error_is_retried_later_and_every_attempt_shows(simulator, octopia_account):
+    add_order(simulator, "octopia", PAID["octopia"])
+    simulator.state.inject_fault("server_error", count=1, path_contains="/orders")
+    job = job_run(job_id=new_job(octopia_account).pk, allow_retry=True)
+    assert job.status == Job.Status.SUBMITTED
+    assert 15 <= job.retry_in <= 45  # 30 s, with jitter
+    assert "Attempt 1 of 5 failed" in job.message
+    job = job_run(job_id=job.pk, allow_retry=True)
+    assert job.status == Job.Status.COMPLETED
+    assert job.attempts == 2
+    assert job.logs.filter(is_error=True, message__contains="Attempt 1 of 5").count() == 1
+    assert Order.objects.count() == 1
+
+
+def test_retry_after_is_honoured(simulator, octopia_account):
+    simulator.state.inject_fault("rate_limit", count=1, retry_after=120, path_contains="/orders")
+    job = job_run(job_id=new_job(octopia_account).pk, allow_retry=True)
+    assert job.retry_in >= 120
+
+
+def test_after_five_attempts_the_job_fails(simulator, octopia_account):
+    simulator.state.inject_fault("server_error", count=10, path_contains="/orders")
+    job = new_job(octopia_account)
+    for _ in range(4):
+        job = job_run(job_id=job.pk, allow_retry=True)
+        assert job.status == Job.Status.SUBMITTED
+    job = job_run(job_id=job.pk, allow_retry=True)
+    assert job.status == Job.Status.FAILED
+    assert job.attempts == 5
+
+
+def test_authentication_errors_are_not_retried(simulator, octopia_account):
+    octopia_account.password = "wrong"
+    octopia_account.save()
+    job = job_run(job_id=new_job(octopia_account).pk, allow_retry=True)
+    assert job.status == Job.Status.FAILED
+    assert "Octopia seller portal" in job.message
+
+
+@pytest.mark.parametrize("attempt,low,high", [(1, 15, 45), (3, 60, 180), (10, 450, 1350)])
+def test_backoff_grows_and_is_capped(attempt, low, high):
+    delays = {runs.retry_delay(attempt) for _ in range(50)}
+    assert all(low <= d <= high for d in delays)
+    assert len(delays) > 1  # jitter
