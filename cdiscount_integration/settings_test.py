@@ -20,7 +20,10 @@ os.environ.setdefault("CELERY_QUEUE", f"cdiscount-test-{os.getpid()}")
 
 from .settings import *  # noqa: E402,F403
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+    # One test database per test process, so that two runs never drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_cdiscount_{os.getpid()}"}  # noqa: F405
+else:
     # A file, not memory: the Celery worker process opens the same test database.
     VAR_DIR.mkdir(exist_ok=True)  # noqa: F405
     # One per test process, so that two runs in the same tree never share it.

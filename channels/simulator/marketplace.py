@@ -11,7 +11,7 @@ from decimal import Decimal
 from lxml import etree
 
 from . import soap
-from .catalogue import CARRIERS
+from .catalogue import CARRIERS, cdiscount_sku
 from .exchange import Request, Response
 from .orders import (
     FLOWS,
@@ -415,7 +415,7 @@ def _write_line(parent: etree._Element, order: Order, row: int, line: Line) -> N
     leaf(element, "OrderLineChildList", None)
     leaf(element, "ProductCondition", line.condition)
     leaf(element, "ProductEan", line.ean)
-    leaf(element, "ProductId", f"AUC{line.ean}")
+    leaf(element, "ProductId", cdiscount_sku(line.ean))
     leaf(element, "PurchasePrice", _number(line.total_price))  # §M4: the line total
     leaf(element, "Quantity", line.quantity)
     leaf(element, "RefundShippingCharges", False)
@@ -423,7 +423,7 @@ def _write_line(parent: etree._Element, order: Order, row: int, line: Line) -> N
     leaf(element, "SellerProductId", line.sku)
     leaf(element, "ShippingDateMax", paris_date(ship_by))
     leaf(element, "ShippingDateMin", paris_date(order.paid_at or order.created_at))
-    leaf(element, "Sku", f"AUC{line.ean}")
+    leaf(element, "Sku", cdiscount_sku(line.ean))
     leaf(element, "SkuParent", None)
     leaf(element, "UnitAdditionalShippingCharges", _number(line.additional_shipping))
     leaf(element, "UnitShippingCharges", _number(line.shipping))

@@ -1,0 +1,220 @@
+"""Stock and prices up to Cdiscount: the rules, the delta, results, both API generations.
+
+The Marketplace API downloads its package from the app, so those tests serve the app live.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from channels.models import CdiscountAccount, Job, OfferPackage, Product
+from channels.services.inventory import offer_package_poll
+from channels.services.jobs import job_create, job_run
+from channels.simulator.catalogue import PRODUCTS
+from tests.orders_support import SELLER
+
+pytestmark = pytest.mark.django_db(transaction=True)
+KNOWN = [p.ean for p in PRODUCTS]
+UNKNOWN_EAN = "4006381333931"  # a valid EAN that the simulated Cdiscount does not know
+
+
+@pytest.fixture(params=["octopia", "marketplace"])
+def api(request):
+    return request.param
+
+
+@pytest.fixture
+def account(request, api, simulator, settings):
+    if api == "marketplace":
+        settings.PUBLIC_BASE_URL = request.getfixturevalue("live_server").url
+    simulator.state.package_integration_delay = 0
+    account = request.getfixturevalue(f"{api}_account")
+    account.safety_qty = 2
+    account.shipping_fee = Decimal("4.90")
+    account.additional_shipping_fee = Decimal("1.50")
+    account.enable_inventory_upload = True
+    account.save()
+    return account
+
+
+def product(account, sku, ean, quantity=10, price="19.90", **extra) -> Product:
+    return Product.objects.create(
+        company_id=account.company_id,
+        sku=sku,
+        ean=ean,
+        quantity=quantity,
+        price=Decimal(price),
+        **extra,
+    )
+
+
+def upload(simulator, account, *, full=False) -> Job:
+    job = job_create(
+        account=account, kind=Job.Kind.INVENTORY_UPLOAD, trigger="manual", options={"full": full}
+    )
+    job = job_run(job_id=job.pk)
+    for package in job.packages.all():
+        for _ in range(10):
+            if offer_package_poll(package_pk=package.pk):
+                break
+            simulator.state.advance_clock(60)
+    job.refresh_from_db()
+    return job
+
+
+def remote(simulator, api) -> dict:
+    return simulator.state.offers_for(api, SELLER[api])
+
+
+def sent_offers(simulator, api) -> list[dict]:
+    """Every offer of every package the simulator received, as it received it."""
+    offers = []
+    for package in simulator.state.offer_packages(api, SELLER[api]):
+        offers.extend(package["offers"])
+    return offers
+
+
+def test_quantity_price_and_fees_reach_cdiscount(simulator, account, api):
+    product(account, "MUG", KNOWN[0], quantity=10, price="19.90")
+    product(
+        account,
+        "TEA",
+        KNOWN[1],
+        quantity=10,
+        price="8.90",
+        safety_qty=7,
+        cdiscount_price=Decimal("9.50"),
+    )
+    product(account, "LOW", KNOWN[2], quantity=1, price="5.00")
+    job = upload(simulator, account)
+    assert job.status == Job.Status.COMPLETED, job.message
+    assert job.counts["sent"] == 3 and job.counts["accepted"] == 3
+    offers = remote(simulator, api)
+    assert offers["MUG"]["quantity"] == 8  # 10 - default safety 2
+    assert offers["TEA"]["quantity"] == 3  # 10 - its own safety 7
+    assert offers["LOW"]["quantity"] == 0  # below the safety quantity
+    assert Decimal(str(offers["MUG"]["price"])) == Decimal("19.90")
+    assert Decimal(str(offers["TEA"]["price"])) == Decimal("9.50")  # the Cdiscount price
+    mug = Product.objects.get(sku="MUG")
+    assert (mug.accepted_quantity, mug.accepted_price) == (8, Decimal("19.90"))
+    assert mug.accepted_at is not None
+    # never integrated before: sent as full offers, with the tracked mode's fees
+    packages = simulator.state.offer_packages(api, SELLER[api])
+    assert [p["type"] for p in packages] == (["Upsert"] if api == "octopia" else ["Full"])
+    assert "4.9" in str(packages[0]["offers"]) and "1.5" in str(packages[0]["offers"])
+
+
+def test_a_second_run_sends_nothing_and_one_change_sends_one_offer(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    product(account, "TEA", KNOWN[1])
+    upload(simulator, account)
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 0
+    assert "Nothing changed" in job.message
+    Product.objects.filter(sku="TEA").update(quantity=3)
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1
+    packages = simulator.state.offer_packages(api, SELLER[api])
+    assert packages[-1]["type"] == ("Update" if api == "octopia" else "StockAndPrice")
+    assert len(packages[-1]["offers"]) == 1
+    assert remote(simulator, api)["TEA"]["quantity"] == 1
+
+
+def test_exclude_price_upload_sends_stock_only(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    upload(simulator, account)
+    CdiscountAccount.objects.filter(pk=account.pk).update(exclude_price_upload=True)
+    Product.objects.filter(sku="MUG").update(quantity=5, price=Decimal("25.00"))
+    account.refresh_from_db()
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1
+    last = simulator.state.offer_packages(api, SELLER[api])[-1]["offers"][0]
+    assert "price" not in {k.lower() for k in last}
+    assert Decimal(str(remote(simulator, api)["MUG"]["price"])) == Decimal("19.90")
+    assert remote(simulator, api)["MUG"]["quantity"] == 3
+
+
+def test_a_fee_change_sends_full_offers_again(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    upload(simulator, account)
+    CdiscountAccount.objects.filter(pk=account.pk).update(shipping_fee=Decimal("5.90"))
+    account.refresh_from_db()
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1
+    package = simulator.state.offer_packages(api, SELLER[api])[-1]
+    assert package["type"] == ("Upsert" if api == "octopia" else "Full")
+    assert "5.9" in str(package["offers"])
+    account.refresh_from_db()
+    assert account.offers_shipping_fee == Decimal("5.90")
+    assert upload(simulator, account).counts["sent"] == 0
+
+
+def test_an_excluded_product_is_sent_once_at_zero(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    upload(simulator, account)
+    Product.objects.filter(sku="MUG").update(excluded=True)
+    assert upload(simulator, account).counts["sent"] == 1
+    assert remote(simulator, api)["MUG"]["quantity"] == 0
+    assert upload(simulator, account).counts["sent"] == 0
+
+
+def test_a_rejected_offer_is_stored_shown_and_not_resent_until_changed(
+    simulator, account, api, alice_client
+):
+    product(account, "MUG", KNOWN[0])
+    product(account, "GHOST", UNKNOWN_EAN)
+    job = upload(simulator, account)
+    assert job.status == Job.Status.PARTIAL_SUCCESS
+    assert job.counts["accepted"] == 1 and job.counts["rejected"] == 1
+    ghost = Product.objects.get(sku="GHOST")
+    assert ghost.offer_error_code
+    assert ghost.offer_error_message
+    assert ghost.accepted_at is None
+    page = alice_client.get(
+        reverse("channels:product_list", args=[account.company_id]), {"show": "errors"}
+    ).content.decode()
+    assert "GHOST" in page and ghost.offer_error_message in page and "MUG" not in page
+    assert job.logs.filter(record="GHOST", is_error=True).exists()
+    assert upload(simulator, account).counts["sent"] == 0
+    Product.objects.filter(sku="GHOST").update(quantity=4)
+    assert upload(simulator, account).counts["sent"] == 1
+
+
+def test_a_full_resend_sends_every_offer(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    product(account, "TEA", KNOWN[1])
+    upload(simulator, account)
+    job = upload(simulator, account, full=True)
+    assert job.counts["sent"] == 2
+
+
+@pytest.mark.parametrize(
+    "fault,kwargs,words",
+    [
+        ("expired_token", {}, None),
+        ("rate_limit", {"retry_after": 20}, "20 seconds"),
+        ("server_error", {}, "try again in a few minutes"),
+        ("malformed", {}, "could not be read"),
+    ],
+)
+def test_faults_end_clearly_with_nothing_half_recorded(
+    simulator, account, api, fault, kwargs, words
+):
+    from channels.services.tokens import account_get_token
+
+    product(account, "MUG", KNOWN[0])
+    assert account_get_token(account_id=account.pk).ok
+    path = "/offer-packages" if api == "octopia" else "MarketplaceAPIService"
+    simulator.state.inject_fault(fault, count=1, path_contains=path, **kwargs)
+    job = upload(simulator, account)
+    mug = Product.objects.get(sku="MUG")
+    if words is None:  # a token expired mid-run: renewed once, and the upload goes through
+        assert job.status == Job.Status.COMPLETED, job.message
+        assert mug.accepted_quantity == 8
+        return
+    assert job.status == Job.Status.FAILED
+    assert words in job.message
+    assert mug.pending_package is None and mug.accepted_at is None
+    assert not OfferPackage.objects.filter(state=OfferPackage.State.SUBMITTED).exists()
+    assert upload(simulator, account).counts["accepted"] == 1
