@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import transaction
 
 from channels.models import Job, OfferPackage
-from channels.services import inventory, jobs
+from channels.services import inventory, jobs, runs
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,14 @@ logger = logging.getLogger(__name__)
 PACKAGE_POLL_SECONDS = 60
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    max_retries=None,
+    soft_time_limit=25 * 60,
+    time_limit=30 * 60,
+)
 def run_job(self, job_id: int) -> None:
     # Retries are bounded by the service (MAX_ATTEMPTS), which counts them on the job.
     job = jobs.job_run(job_id=job_id, allow_retry=True)
@@ -51,3 +58,11 @@ def dispatch_scheduled(kind: str) -> int:
         queued += 1
     logger.info("dispatch %s: %d jobs queued", kind, queued)
     return queued
+
+
+@shared_task(ignore_result=True)
+def reap_stalled_jobs() -> int:
+    """Beat, every few minutes: jobs whose worker died are marked failed, their locks freed."""
+    for package in OfferPackage.objects.filter(state=OfferPackage.State.SUBMITTED):
+        inventory.offer_package_poll(package_pk=package.pk)  # gives up past its deadline
+    return runs.jobs_reap_stalled()

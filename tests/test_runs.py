@@ -58,3 +58,47 @@ def test_backoff_grows_and_is_capped(attempt, low, high):
     delays = {runs.retry_delay(attempt) for _ in range(50)}
     assert all(low <= d <= high for d in delays)
     assert len(delays) > 1  # jitter
+
+
+def test_log_lines_carry_the_account_and_job_and_no_secret(simulator, octopia_account, caplog):
+    import logging
+
+    from channels.logging import ContextFilter, redact
+
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(ContextFilter())
+    job = job_run(job_id=new_job(octopia_account).pk)
+    inside = [
+        r
+        for r in caplog.records
+        if r.name == "channels.services.runs" and "started" in r.getMessage()
+    ]
+    assert inside and inside[0].job_id == job.pk and inside[0].account_id == octopia_account.pk
+    token = type(octopia_account).objects.get(pk=octopia_account.pk).access_token
+    assert token not in caplog.text and "demo-secret" not in caplog.text
+    assert redact("Authorization: Bearer abc.def.ghi") == "Authorization: Bearer [redacted]"
+    assert "s3cr3t" not in redact("client_id=x&client_secret=s3cr3t&grant_type=y")
+
+
+def test_stalled_jobs_are_failed_and_their_lock_freed(simulator, octopia_account):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channels.models import JobLock
+
+    job = new_job(octopia_account)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.PROCESSING, started_at=timezone.now() - timedelta(hours=1)
+    )
+    JobLock.objects.create(
+        account=octopia_account,
+        kind=job.kind,
+        job=job,
+        expires_at=timezone.now() + timedelta(minutes=5),
+    )
+    assert runs.jobs_reap_stalled() == 1
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and "stopped before it ended" in job.message
+    assert not JobLock.objects.exists()
+    assert job_run(job_id=new_job(octopia_account).pk).status == Job.Status.COMPLETED

@@ -28,9 +28,21 @@ def create_schedules(apps, schema_editor):
         )
 
 
+MAINTENANCE = ("Cdiscount: stalled jobs", "channels.tasks.reap_stalled_jobs", 5)
+
+
+def create_maintenance(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    name, task, minutes = MAINTENANCE
+    interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
+    PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
+
+
 def remove_schedules(apps, schema_editor):
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[name for name, _ in DEFAULT_SCHEDULES.values()]).delete()
+    names = [name for name, _ in DEFAULT_SCHEDULES.values()] + [MAINTENANCE[0]]
+    PeriodicTask.objects.filter(name__in=names).delete()
 
 
 class Migration(migrations.Migration):
@@ -39,4 +51,7 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(create_schedules, remove_schedules)]
+    operations = [
+        migrations.RunPython(create_schedules, remove_schedules),
+        migrations.RunPython(create_maintenance, migrations.RunPython.noop),
+    ]

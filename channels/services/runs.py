@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
+from channels.logging import job_context
 from channels.models import CdiscountAccount, Job, JobLock, JobLog
 
 from .health import account_auth_failed, account_auth_ok
@@ -115,6 +116,7 @@ def job_execute(
         message = _("Skipped: already running (job #%(job)s).") % {"job": running}
         _finish(job, Job.Status.SKIPPED, message)
         return job
+    context = job_context.set({"account": job.account_id, "job": job.pk})
     job.status = Job.Status.PROCESSING
     job.started_at = timezone.now()
     job.attempts += 1
@@ -172,6 +174,7 @@ def job_execute(
             _finish(job, outcome.status, outcome.message)
     finally:
         lock_release(job=job)
+        job_context.reset(context)
     return job
 
 
@@ -182,3 +185,34 @@ def _finish(job: Job, status: str, message: str) -> None:
     job.progress = ""
     job.save()
     logger.info("job %s: %s: %s", job.pk, status, message)
+
+
+# A job still Processing this long after it started lost its worker (killed, restarted).
+JOB_TIME_LIMIT = timedelta(minutes=30)
+
+
+def jobs_reap_stalled() -> int:
+    """Marks jobs whose worker died as Failed and frees their locks; returns how many.
+
+    Jobs waiting for offer package results are left to the package poll, which has its own
+    deadline. The next run resumes from the cursor: nothing half-done was kept.
+    """
+    limit = timezone.now() - JOB_TIME_LIMIT
+    stalled = Job.objects.filter(status=Job.Status.PROCESSING, started_at__lt=limit).exclude(
+        packages__state="submitted"
+    )
+    count = 0
+    for job in stalled.select_related("account"):
+        _finish(
+            job,
+            Job.Status.FAILED,
+            _(
+                "The worker running this job stopped before it ended (killed or restarted). "
+                "Nothing half-done was kept; the next run resumes where the last good one ended."
+            ),
+        )
+        JobLock.objects.filter(job=job).delete()
+        count += 1
+    if count:
+        logger.warning("%d stalled jobs marked failed", count)
+    return count
