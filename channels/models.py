@@ -215,6 +215,9 @@ class Product(models.Model):
     accepted_quantity = models.PositiveIntegerField(null=True, blank=True)
     accepted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Drift: what reconciliation last found on Cdiscount when it differed
+    drift_found_at = models.DateTimeField(null=True, blank=True)
+    drift_note = models.CharField(max_length=300, blank=True)
     # What is on its way (in a package whose results are not in yet)
     pending_package = models.ForeignKey(
         "OfferPackage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -285,6 +288,8 @@ class Job(models.Model):
         ORDER_DOWNLOAD = "order_download", _("Order download")
         INVENTORY_UPLOAD = "inventory_upload", _("Inventory upload")
         FULFILLMENT_UPLOAD = "fulfillment_upload", _("Fulfillment upload")
+        ORDER_RESWEEP = "order_resweep", _("Order re-sweep")
+        OFFER_RECONCILIATION = "offer_reconciliation", _("Offer reconciliation")
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", _("Manual")
@@ -400,6 +405,9 @@ class Order(models.Model):
     raw_payload = models.TextField(blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_changed_at = models.DateTimeField(default=timezone.now)
+    # Set when the daily re-sweep, not the incremental download, found the order.
+    missed_at = models.DateTimeField(null=True, blank=True)
+    missed_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-ordered_at", "-id"]
@@ -457,6 +465,8 @@ class AcceptanceRequest(models.Model):
     ordered_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(blank=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     raw_payload = models.TextField(blank=True)
@@ -551,3 +561,31 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+
+class OrderEvent(models.Model):
+    """One exchange with Cdiscount about an order: the order's timeline (for support)."""
+
+    class Kind(models.TextChoices):
+        DOWNLOADED = "downloaded", _("Downloaded")
+        UPDATED = "updated", _("Updated")
+        MISSED = "missed", _("Found by the re-sweep")
+        ACCEPTANCE = "acceptance", _("Acceptance")
+        REFUSAL = "refusal", _("Refusal")
+        SHIPMENT = "shipment", _("Shipment upload")
+
+    account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE)
+    order_number = models.CharField(max_length=64, db_index=True)
+    job = models.ForeignKey("Job", null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ok = models.BooleanField(default=True)
+    message = models.TextField(blank=True)
+    trace_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["account", "order_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_number} {self.kind}"

@@ -49,6 +49,11 @@ urlpatterns = [
         views.action_upload_inventory,
         name="action_upload_inventory",
     ),
+    path(
+        "companies/<int:company_id>/cdiscount/preview-upload/",
+        views.inventory_preview,
+        name="inventory_preview",
+    ),
     path("companies/<int:company_id>/products/", views.product_list, name="product_list"),
     path(
         "companies/<int:company_id>/products/import/",
@@ -79,6 +84,16 @@ urlpatterns = [
         "notifications/<int:notification_id>/dismiss/",
         views.notification_dismiss,
         name="notification_dismiss",
+    ),
+    path(
+        "companies/<int:company_id>/orders/acceptance/<int:request_id>/<str:decision>/",
+        views.acceptance_decide_view,
+        name="acceptance_decide",
+    ),
+    path(
+        "companies/<int:company_id>/orders/<int:order_id>/timeline.json",
+        views.order_timeline_export,
+        name="order_timeline_export",
     ),
     path("companies/<int:company_id>/orders/", views.order_list, name="order_list"),
     path(

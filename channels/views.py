@@ -1,6 +1,7 @@
 """Thin views: scoping, forms, one POST URL per action, Post/Redirect/Get with messages."""
 
 import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,7 +28,7 @@ from .forms import (
     ProductOverridesForm,
     ShipmentForm,
 )
-from .models import AcceptanceRequest, Job, Order, Product, Shipment
+from .models import AcceptanceRequest, Job, Order, OrderEvent, Product, Shipment
 from .selectors import (
     account_for_user,
     companies_for_user,
@@ -45,8 +46,9 @@ from .services.fulfillment import (
     shipments_import_csv,
 )
 from .services.health import notifications_for_user
-from .services.inventory import offer_price, offer_quantity
+from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
 from .services.messages import cdiscount_error_sentence
+from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
 from .services.products import products_export_csv, products_import_csv
 from .services.runs import job_create
 from .services.tokens import account_get_token, account_test_token
@@ -244,7 +246,13 @@ def order_list(request, company_id: int):
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "awaiting": account.acceptance_requests.filter(status=AcceptanceRequest.Status.PENDING),
+            "awaiting": account.acceptance_requests.filter(
+                status=AcceptanceRequest.Status.PENDING
+            ).order_by("deadline"),
+            "missed": Order.objects.filter(account=account, missed_at__isnull=False).order_by(
+                "-missed_at"
+            )[:50],
+            "now": timezone.now(),
             "states": Order.objects.filter(account=account)
             .order_by("status")
             .values_list("status", flat=True)
@@ -302,6 +310,9 @@ def order_detail(request, company_id: int, order_id: int):
             "shipment": shipment,
             "form": form,
             "carriers": carriers,
+            "events": OrderEvent.objects.filter(
+                account=account, order_number=order.order_number
+            ).select_related("job"),
         },
     )
 
@@ -359,10 +370,12 @@ def product_list(request, company_id: int):
     if show in PRODUCT_FILTERS:
         products = PRODUCT_FILTERS[show](products)
     page = Paginator(products.order_by("sku"), 50).get_page(request.GET.get("page"))
+    reserved = reserved_quantities(account, [p.sku for p in page])
     rows = [
         {
             "product": p,
-            "quantity_sent": offer_quantity(p, account)[0],
+            "reserved": reserved.get(p.sku, 0),
+            "quantity_sent": offer_quantity(p, account, reserved.get(p.sku, 0))[0],
             "price_sent": offer_price(p, account),
         }
         for p in page
@@ -462,3 +475,59 @@ def notification_dismiss(request, notification_id: int):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("channels:company_list")
     return redirect(target)
+
+
+PREVIEW_ROWS = 500
+
+
+@login_required
+def inventory_preview(request, company_id: int):
+    """Exactly which offers the next upload would send, and why; nothing is sent."""
+    account = account_for_user(request.user, company_id)
+    full = request.GET.get("full") == "1"
+    planned = list(itertools.islice(plan_offers(account, full=full), PREVIEW_ROWS + 1))
+    return render(
+        request,
+        "channels/inventory_preview.html",
+        {
+            "company": account.company,
+            "account": account,
+            "planned": planned[:PREVIEW_ROWS],
+            "more": len(planned) > PREVIEW_ROWS,
+            "full": full,
+        },
+    )
+
+
+@login_required
+@require_POST
+def acceptance_decide_view(request, company_id: int, request_id: int, decision: str):
+    account = account_for_user(request.user, company_id)
+    pending = get_object_or_404(
+        AcceptanceRequest, pk=request_id, account=account, status=AcceptanceRequest.Status.PENDING
+    )
+    accept = decision == "accept"
+    try:
+        acceptance_decide(request=pending, accept=accept, user=request.user)
+    except AcceptanceFailed as exc:
+        messages.error(request, str(exc))
+    else:
+        number = pending.reference or pending.order_number
+        messages.success(
+            request,
+            (_("Order %(n)s accepted.") if accept else _("Order %(n)s refused.")) % {"n": number},
+        )
+    return redirect("channels:order_list", company_id=account.company_id)
+
+
+@login_required
+def order_timeline_export(request, company_id: int, order_id: int):
+    """The order's exchanges with Cdiscount for support: no customer data, no secret."""
+    account = account_for_user(request.user, company_id)
+    order = get_object_or_404(Order, pk=order_id, account=account)
+    payload = order_timeline_redacted(order)
+    response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = (
+        f'attachment; filename="order-{order.order_number}-timeline.json"'
+    )
+    return response

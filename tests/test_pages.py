@@ -28,7 +28,7 @@ def test_every_app_url_sends_an_anonymous_visitor_to_login(client, acme):
         if pattern.name in PUBLIC_URL_NAMES:
             continue
         url = "/" + route.replace("<int:company_id>", str(acme.pk))
-        url = re.sub(r"<int:\w+>", "1", url).replace("^", "").replace("$", "")
+        url = re.sub(r"<(?:int|str):\w+>", "1", url).replace("^", "").replace("$", "")
         assert "<" not in url, f"the walk does not know how to fill {route}"
         for method in (client.get, client.post):
             response = method(url)

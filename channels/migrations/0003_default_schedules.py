@@ -10,6 +10,8 @@ DEFAULT_SCHEDULES = {
     "order_download": ("Cdiscount: order download", 10),
     "inventory_upload": ("Cdiscount: inventory upload", 15),
     "fulfillment_upload": ("Cdiscount: fulfillment upload", 10),
+    "order_resweep": ("Cdiscount: order re-sweep (daily)", 24 * 60),
+    "offer_reconciliation": ("Cdiscount: offer reconciliation (daily)", 24 * 60),
 }
 
 

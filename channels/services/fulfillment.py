@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
-from channels.models import Carrier, CdiscountAccount, Job, Notification, Order, Shipment
+from channels.models import (
+    Carrier,
+    CdiscountAccount,
+    Job,
+    Notification,
+    Order,
+    OrderEvent,
+    Shipment,
+)
 
 from .clients import cdiscount_client_for
 from .csv_import import CsvImportError, read_csv
@@ -200,6 +208,7 @@ def fulfillment_upload(job: Job) -> JobOutcome:
             raise  # the account's credentials: the whole job fails with that sentence
         except errors.TransientError as exc:
             failed += 1
+            _event(job, order, cdiscount_error_sentence(exc), ok=False, exc=exc)
             job_log(
                 job,
                 _("Not sent, tried again at the next run: %(why)s")
@@ -210,9 +219,16 @@ def fulfillment_upload(job: Job) -> JobOutcome:
             continue
         except errors.CdiscountError as exc:
             outcome = ("rejected", cdiscount_error_sentence(exc))
+            _event(job, order, outcome[1], ok=False, exc=exc)
         if outcome[0] == "confirmed":
             confirmed += 1
             _confirm(shipment)
+            _event(
+                job,
+                order,
+                _("Confirmed: %(carrier)s %(tracking)s")
+                % {"carrier": shipment.carrier, "tracking": shipment.tracking_number},
+            )
             job_log(job, _("Confirmed by Cdiscount."), record=record)
         else:
             rejected += 1
@@ -272,6 +288,18 @@ def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
             )
         raise
     return "confirmed", ""
+
+
+def _event(job: Job, order: Order, message: str, *, ok: bool = True, exc=None) -> None:
+    OrderEvent.objects.create(
+        account_id=order.account_id,
+        order_number=order.order_number,
+        job=job,
+        kind=OrderEvent.Kind.SHIPMENT,
+        ok=ok,
+        message=message[:1000],
+        trace_id=(getattr(exc, "trace_id", None) or "")[:100],
+    )
 
 
 def _confirm(shipment: Shipment) -> None:

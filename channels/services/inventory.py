@@ -16,13 +16,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
 from channels.cdiscount.results import OfferPackageStatus, OfferUpdate
-from channels.models import CdiscountAccount, Job, OfferPackage, Product
+from channels.models import CdiscountAccount, Job, OfferPackage, OrderLine, Product
 
 from .clients import cdiscount_client_for
 from .runs import JobOutcome, job_log
@@ -44,13 +45,32 @@ class PlannedOffer:
     reason: str  # how the quantity was computed, for logs and the dry run
 
 
-def offer_quantity(product: Product, account: CdiscountAccount) -> tuple[int, str]:
-    """max(0, available − safety quantity); the product's own safety quantity comes first."""
+def reserved_quantities(account: CdiscountAccount, skus=None) -> dict[str, int]:
+    """Units of imported orders neither shipped nor cancelled, per SKU: sold, not yet gone.
+
+    They are held back from Cdiscount so that a sale between two uploads is never offered
+    again; a reservation ends when its order ships or is cancelled.
+    """
+    lines = OrderLine.objects.filter(
+        order__account=account, order__closed=False, seller_fulfilled=True
+    ).exclude(order__shipment__upload_status="confirmed")
+    if skus is not None:
+        lines = lines.filter(sku__in=skus)
+    return {
+        row["sku"]: row["units"]
+        for row in lines.values("sku").annotate(units=Sum("quantity")).order_by()
+    }
+
+
+def offer_quantity(
+    product: Product, account: CdiscountAccount, reserved: int = 0
+) -> tuple[int, str]:
+    """max(0, available − reserved − safety quantity); the product's own safety quantity first."""
     if product.excluded:
         return 0, _("excluded from Cdiscount")
     safety = product.safety_qty if product.safety_qty is not None else account.safety_qty
-    quantity = max(0, product.quantity - safety)
-    return quantity, f"max(0, {product.quantity} − {safety})"
+    quantity = max(0, product.quantity - reserved - safety)
+    return quantity, f"max(0, {product.quantity} − {reserved} − {safety})"
 
 
 def offer_price(product: Product, account: CdiscountAccount) -> Decimal | None:
@@ -74,12 +94,13 @@ def plan_offers(account: CdiscountAccount, *, full: bool = False) -> Iterator[Pl
     products = Product.objects.filter(company_id=account.company_id).select_related(
         "pending_package"
     )
+    reserved = reserved_quantities(account)
     for product in products.order_by("pk").iterator(chunk_size=2000):
         pending = product.pending_package
         if pending and pending.state == OfferPackage.State.SUBMITTED:
             if now - pending.created_at < PACKAGE_RESULT_DEADLINE:
                 continue  # its last change is still on its way
-        quantity, reason = offer_quantity(product, account)
+        quantity, reason = offer_quantity(product, account, reserved.get(product.sku, 0))
         price = offer_price(product, account)
         if product.excluded and product.accepted_quantity == 0:
             continue  # sent once at 0; then no more
@@ -360,3 +381,58 @@ def package_file_for_download(token: str) -> Path | None:
         return None
     path = Path(package.file_path)
     return path if path.exists() else None
+
+
+# Reconciliation --------------------------------------------------------------------------------
+def offers_reconcile(job: Job) -> JobOutcome:
+    """Reads the offers back from Cdiscount and resends those that drifted from what it last
+    accepted (a "success" that left an offer at its old quantity or price)."""
+    account = job.account
+    client = cdiscount_client_for(account)
+    remote = {offer.sku: offer for offer in client.list_offers()}
+    now = timezone.now()
+    drifted = []
+    products = Product.objects.filter(
+        company_id=account.company_id, accepted_at__isnull=False, pending_package__isnull=True
+    )
+    for product in products.iterator(chunk_size=2000):
+        offer = remote.get(product.sku)
+        if offer is None:
+            note = _("The offer is missing on Cdiscount.")
+            product.accepted_at = None  # sent again as a full offer
+        else:
+            wrong_quantity = offer.quantity != product.accepted_quantity
+            wrong_price = (
+                offer_price(product, account) is not None
+                and product.accepted_price is not None
+                and offer.price is not None
+                and offer.price != product.accepted_price
+            )
+            if not (wrong_quantity or wrong_price):
+                continue
+            note = _("Cdiscount showed %(q)s at %(p)s; %(eq)s at %(ep)s was accepted.") % {
+                "q": offer.quantity,
+                "p": offer.price,
+                "eq": product.accepted_quantity,
+                "ep": product.accepted_price,
+            }
+            # What is really there: the next comparison sees the difference and resends.
+            product.accepted_quantity = offer.quantity
+            if offer.price is not None:
+                product.accepted_price = offer.price
+        product.drift_found_at = now
+        product.drift_note = note[:300]
+        drifted.append(product)
+        job_log(job, note, record=product.sku, is_error=True)
+    Product.objects.bulk_update(
+        drifted,
+        ["accepted_at", "accepted_quantity", "accepted_price", "drift_found_at", "drift_note"],
+        batch_size=2000,
+    )
+    summary = _("%(n)d offers drifted.") % {"n": len(drifted)}
+    if not drifted:
+        return JobOutcome(summary, {"drifted": 0, "checked": len(remote)})
+    outcome = InventoryUpload(job).run()
+    outcome.message = f"{summary} {outcome.message}"
+    outcome.counts = {**outcome.counts, "drifted": len(drifted), "checked": len(remote)}
+    return outcome

@@ -12,8 +12,10 @@ __all__ = ["accounts_due", "job_create", "job_run"]
 WORK = {
     Job.Kind.TOKEN_REFRESH: tokens.token_refresh,
     Job.Kind.ORDER_DOWNLOAD: orders.orders_download,
+    Job.Kind.ORDER_RESWEEP: orders.orders_resweep,
     Job.Kind.INVENTORY_UPLOAD: inventory.inventory_upload,
     Job.Kind.FULFILLMENT_UPLOAD: fulfillment.fulfillment_upload,
+    Job.Kind.OFFER_RECONCILIATION: inventory.offers_reconcile,
 }
 
 # The control on General Settings that switches each scheduled job on (PRODUCT.md §1); token
@@ -21,6 +23,8 @@ WORK = {
 CONTROL = {
     Job.Kind.TOKEN_REFRESH: "enabled",
     Job.Kind.ORDER_DOWNLOAD: "enable_order_download",
+    Job.Kind.ORDER_RESWEEP: "enable_order_download",
+    Job.Kind.OFFER_RECONCILIATION: "enable_inventory_upload",
     Job.Kind.INVENTORY_UPLOAD: "enable_inventory_upload",
     Job.Kind.FULFILLMENT_UPLOAD: "enable_order_fulfillment_upload",
 }

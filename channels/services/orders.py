@@ -10,8 +10,10 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,13 +23,16 @@ from channels.models import (
     AcceptanceRequest,
     CdiscountAccount,
     Job,
+    Notification,
     Order,
+    OrderEvent,
     OrderLine,
     Product,
     SyncCursor,
 )
 
 from .clients import cdiscount_client_for
+from .health import notify
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome, job_log, job_progress
 
@@ -38,6 +43,13 @@ CURSOR_OVERLAP = timedelta(minutes=15)
 # An account's first run looks back this far, so orders already waiting are not missed.
 FIRST_RUN_LOOKBACK = timedelta(days=30)
 BATCH_SIZE = 200
+# The daily re-sweep re-reads this far back, whatever the cursor says.
+RESWEEP_WINDOW = timedelta(days=3)
+# Cdiscount cancels an order not accepted within this long of its creation (§M4, §O4).
+ACCEPTANCE_TIMEOUT = timedelta(days=2)
+ACCEPTANCE_ALERT = timedelta(hours=6)
+# Lines Cdiscount adds for its own fees: not products, never a reason to refuse an order.
+FEE_LINE_SKUS = {"FRAISTRAITEMENT", "INTERETBCA"}
 
 ORDER_FIELDS = (
     "reference",
@@ -114,18 +126,23 @@ def _line_values(line, products: dict[str, Product]) -> dict:
 class OrderDownload:
     """One run of the order download for one account."""
 
-    def __init__(self, job: Job):
+    def __init__(self, job: Job, *, resweep: bool = False):
         self.job = job
         self.account: CdiscountAccount = job.account
         self.counts: Counter = Counter()
         self.failures = 0
+        self.resweep = resweep
+        self.events: list[OrderEvent] = []
 
     def run(self) -> JobOutcome:
         now = timezone.now()
         cursor = SyncCursor.objects.filter(
             account=self.account, kind=Job.Kind.ORDER_DOWNLOAD
         ).first()
-        start = cursor.position - CURSOR_OVERLAP if cursor else now - FIRST_RUN_LOOKBACK
+        if self.resweep:
+            start = now - RESWEEP_WINDOW
+        else:
+            start = cursor.position - CURSOR_OVERLAP if cursor else now - FIRST_RUN_LOOKBACK
         client = cdiscount_client_for(self.account)
         batch: list[CdiscountOrder] = []
         for order in client.list_orders(updated_from=start, updated_to=now):
@@ -134,6 +151,9 @@ class OrderDownload:
                 self._handle(client, batch)
                 batch = []
         self._handle(client, batch)
+        self._alert_deadlines()
+        if self.resweep:
+            return self._outcome()
         # Only a run that got through every page moves the cursor.
         SyncCursor.objects.update_or_create(
             account=self.account, kind=Job.Kind.ORDER_DOWNLOAD, defaults={"position": now}
@@ -157,6 +177,12 @@ class OrderDownload:
             message += " " + _("%(n)d acceptances failed and will be tried again.") % {
                 "n": self.failures
             }
+        if self.resweep:
+            message = (
+                _("Re-sweep of the last 3 days: %(n)d missed orders found.") % {"n": c["new"]}
+                + " "
+                + message
+            )
         succeeded = c["new"] + c["updated"] + c["accepted"]
         return JobOutcome(
             message=message,
@@ -181,6 +207,9 @@ class OrderDownload:
                 # Not stored and not lost: fetched again by later runs until it is paid.
                 self.counts["skipped_unpaid"] += 1
         self._upsert(to_store, products)
+        if self.events:  # those of orders not stored (unpaid), kept for their timeline
+            OrderEvent.objects.bulk_create(self.events)
+            self.events = []
         self._close_acceptance_requests(orders)
         job_progress(self.job, _("%(n)d orders read") % {"n": sum(self.counts.values())})
 
@@ -211,12 +240,20 @@ class OrderDownload:
                     last_changed_at=now,
                     **values,
                 )
+                if self.resweep:
+                    row.missed_at = now
+                    row.missed_reason = missed_reason(order, self.account)
+                    self._event(order, OrderEvent.Kind.MISSED, row.missed_reason)
+                else:
+                    self._event(order, OrderEvent.Kind.DOWNLOADED, order.status)
                 new_rows.append(row)
                 new_lines.extend(
                     OrderLine(order=row, line_id=line.line_id, **_line_values(line, products))
                     for line in order.lines
                 )
             elif any(getattr(row, k) != v for k, v in values.items()):
+                change = f"{row.status} → {order.status}" if row.status != order.status else ""
+                self._event(order, OrderEvent.Kind.UPDATED, change)
                 for key, value in values.items():
                     setattr(row, key, value)
                 row.last_changed_at = now
@@ -226,6 +263,8 @@ class OrderDownload:
         with transaction.atomic():
             Order.objects.bulk_create(new_rows)
             OrderLine.objects.bulk_create(new_lines)
+            OrderEvent.objects.bulk_create(self.events)
+            self.events = []
             if changed:
                 Order.objects.bulk_update(
                     [row for row, _order in changed], [*ORDER_FIELDS, "last_changed_at"]
@@ -272,9 +311,17 @@ class OrderDownload:
                 problem = (
                     _("Cdiscount refused the acceptance.") + " " + cdiscount_error_sentence(exc)
                 )
+                self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=False, exc=exc)
             except errors.TransientError as exc:
                 # Not decided: the next run tries again, well before Cdiscount's deadline.
                 self.failures += 1
+                self._event(
+                    order,
+                    OrderEvent.Kind.ACCEPTANCE,
+                    cdiscount_error_sentence(exc),
+                    ok=False,
+                    exc=exc,
+                )
                 job_log(
                     self.job,
                     _("Acceptance not sent: %(why)s") % {"why": cdiscount_error_sentence(exc)},
@@ -284,10 +331,12 @@ class OrderDownload:
                 return
             else:
                 self._record_acceptance(order, AcceptanceRequest.Status.ACCEPTED, "")
+                self._event(order, OrderEvent.Kind.ACCEPTANCE, _("Accepted automatically."))
                 self.counts["accepted"] += 1
                 job_log(self.job, _("Accepted automatically."), record=order.reference)
                 return
         self._record_acceptance(order, AcceptanceRequest.Status.PENDING, problem)
+        self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=False)
         self.counts["awaiting_acceptance"] += 1
         job_log(self.job, problem, record=order.reference or order.order_id, is_error=True)
 
@@ -303,9 +352,51 @@ class OrderDownload:
                 "reason": reason,
                 "decided_by": "automatic" if decided else "",
                 "decided_at": timezone.now() if decided else None,
+                "deadline": acceptance_deadline(order),
                 "raw_payload": order.raw_payload,
             },
         )
+
+    def _event(self, order, kind: str, message: str, *, ok: bool = True, exc=None) -> None:
+        self.events.append(
+            OrderEvent(
+                account=self.account,
+                order_number=order.order_id,
+                job=self.job,
+                kind=kind,
+                ok=ok,
+                message=message[:1000],
+                trace_id=(getattr(exc, "trace_id", None) or "")[:100],
+            )
+        )
+
+    def _alert_deadlines(self) -> None:
+        """A notification for each order the seller must decide on within a few hours."""
+        soon = timezone.now() + ACCEPTANCE_ALERT
+        due = AcceptanceRequest.objects.filter(
+            account=self.account,
+            status=AcceptanceRequest.Status.PENDING,
+            deadline__lte=soon,
+            alerted_at__isnull=True,
+        )
+        for request in due:
+            when = timezone.localtime(request.deadline, ZoneInfo(self.account.company.time_zone))
+            notify(
+                account=self.account,
+                kind=Notification.Kind.ACCEPTANCE,
+                message=_(
+                    "%(company)s: order %(order)s must be accepted or refused before %(when)s, "
+                    "or Cdiscount cancels it."
+                )
+                % {
+                    "company": self.account.company.name,
+                    "order": request.reference or request.order_number,
+                    "when": when.strftime("%Y-%m-%d %H:%M"),
+                },
+                link=reverse("channels:order_list", args=[self.account.company_id]),
+            )
+            request.alerted_at = timezone.now()
+            request.save(update_fields=["alerted_at"])
 
     def _close_acceptance_requests(self, orders: list[CdiscountOrder]) -> None:
         """Pending requests whose order moved on (accepted elsewhere, cancelled) leave the list."""
@@ -323,7 +414,7 @@ def acceptance_problem(order: CdiscountOrder, products: dict[str, Product]) -> s
     stock."""
     wanted: Counter = Counter()
     for line in order.lines:
-        if line.seller_fulfilled:
+        if line.seller_fulfilled and line.sku.upper() not in FEE_LINE_SKUS:
             wanted[line.sku] += line.quantity
     problems = []
     for sku, quantity in wanted.items():
@@ -338,5 +429,114 @@ def acceptance_problem(order: CdiscountOrder, products: dict[str, Product]) -> s
     return " ".join(problems) or None
 
 
+def acceptance_deadline(order: CdiscountOrder):
+    return order.created_at + ACCEPTANCE_TIMEOUT if order.created_at else None
+
+
+def missed_reason(order: CdiscountOrder, account: CdiscountAccount) -> str:
+    """Why the incremental download may not have stored an order the re-sweep found."""
+    if not order.paid and not account.allow_unpaid_order:
+        return _("It was unpaid when earlier runs saw it.")
+    cursor = SyncCursor.objects.filter(account=account, kind=Job.Kind.ORDER_DOWNLOAD).first()
+    if order.updated_at and cursor and order.updated_at < cursor.position - CURSOR_OVERLAP:
+        return _(
+            "Cdiscount dated its last change %(when)s, before the window of the incremental "
+            "download."
+        ) % {"when": order.updated_at.strftime("%Y-%m-%d %H:%M UTC")}
+    return _("The incremental download did not receive it.")
+
+
 def orders_download(job: Job) -> JobOutcome:
     return OrderDownload(job).run()
+
+
+def orders_resweep(job: Job) -> JobOutcome:
+    return OrderDownload(job, resweep=True).run()
+
+
+class AcceptanceFailed(Exception):
+    """The seller's Accept or Refuse did not go through; the message says what to do."""
+
+
+def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None:
+    """The seller accepts or refuses an order from the "awaiting your acceptance" list."""
+    account = request.account
+    client = cdiscount_client_for(account)
+    kind = OrderEvent.Kind.ACCEPTANCE if accept else OrderEvent.Kind.REFUSAL
+    try:
+        order = client.get_order(request.order_number)
+        if not order.awaiting_acceptance:
+            raise AcceptanceFailed(
+                _("Cdiscount no longer awaits your decision on this order (it is %(state)s).")
+                % {"state": order.status}
+            )
+        (client.accept_order if accept else client.refuse_order)(order)
+    except errors.CdiscountError as exc:
+        sentence = cdiscount_error_sentence(exc)
+        OrderEvent.objects.create(
+            account=account,
+            order_number=request.order_number,
+            kind=kind,
+            ok=False,
+            message=sentence,
+            trace_id=(exc.trace_id or "")[:100],
+        )
+        raise AcceptanceFailed(sentence) from None
+    request.status = (
+        AcceptanceRequest.Status.ACCEPTED if accept else AcceptanceRequest.Status.REFUSED
+    )
+    request.decided_by = user.get_username()
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    OrderEvent.objects.create(
+        account=account,
+        order_number=request.order_number,
+        kind=kind,
+        message=(_("Accepted by %(user)s.") if accept else _("Refused by %(user)s."))
+        % {"user": user.get_username()},
+    )
+
+
+def order_timeline_redacted(order: Order) -> dict:
+    """The order's timeline for Cdiscount support: states, amounts, SKUs and every exchange;
+    no customer name, address, phone or e-mail, and no secret."""
+    events = OrderEvent.objects.filter(account=order.account, order_number=order.order_number)
+    shipment = getattr(order, "shipment", None)
+    return {
+        "order_number": order.order_number,
+        "reference": order.reference,
+        "api": order.account.api,
+        "state": order.status,
+        "paid": order.paid,
+        "ordered_at": order.ordered_at.isoformat() if order.ordered_at else None,
+        "total_amount": str(order.total_amount),
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "ean": line.ean,
+                "quantity": line.quantity,
+                "state": line.status,
+            }
+            for line in order.lines.all()
+        ],
+        "shipment": None
+        if shipment is None
+        else {
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+            "upload_status": shipment.upload_status,
+            "attempts": shipment.attempts,
+        },
+        "events": [
+            {
+                "time": event.created_at.isoformat(),
+                "kind": event.kind,
+                "ok": event.ok,
+                "message": event.message,
+                "trace_id": event.trace_id,
+                "job": event.job_id,
+            }
+            for event in events
+        ],
+    }

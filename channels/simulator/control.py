@@ -113,11 +113,8 @@ def _seed_orders(state: SimulatorState, request: Request) -> Response:
 
 
 def _list_orders(state: SimulatorState, request: Request) -> Response:
-    api, seller = request.query.get("api"), request.query.get("seller")
-    if not api or not seller:
-        raise _BadRequest("the api and seller query parameters are required")
     try:
-        orders = state.orders_for(api, seller)
+        orders = state.orders_for(*_api_and_seller(request))
     except ValueError as exc:
         raise _BadRequest(str(exc)) from exc
     return Response.json(200, {"orders": _jsonable(orders)})
@@ -154,6 +151,100 @@ def _autopilot(state: SimulatorState, request: Request) -> Response:
     return Response.json(200, {"autopilot": state.autopilot, "arrival_rate": state.arrival_rate})
 
 
+def _api_and_seller(request: Request) -> tuple[str, str]:
+    api, seller = request.query.get("api"), request.query.get("seller")
+    if not api or not seller:
+        raise _BadRequest("the api and seller query parameters are required")
+    return api, seller
+
+
+def _list_offers(state: SimulatorState, request: Request) -> Response:
+    try:
+        offers = state.offers_for(*_api_and_seller(request))
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"offers": _jsonable(offers)})
+
+
+def _add_offer(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    allowed = {"api", "seller", "sku", "ean", "quantity", "price", "shipping", "condition"}
+    unknown = set(body) - allowed
+    if unknown:
+        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    missing = [name for name in ("api", "seller", "sku", "ean", "quantity") if name not in body]
+    if missing:
+        raise _BadRequest(f"missing fields: {missing}")
+    try:
+        state.add_offer(**{**body, "seller": str(body["seller"])})
+    except (TypeError, ValueError, ArithmeticError, KeyError) as exc:
+        raise _BadRequest(str(exc)) from exc
+    offers = state.offers_for(body["api"], str(body["seller"]))
+    return Response.json(201, {"offer": _jsonable(offers[body["sku"]])})
+
+
+def _list_offer_packages(state: SimulatorState, request: Request) -> Response:
+    try:
+        packages = state.offer_packages(*_api_and_seller(request))
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"packages": _jsonable(packages)})
+
+
+def _add_known_eans(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    api, seller, eans = body.get("api"), body.get("seller"), body.get("eans")
+    if not api or not seller:
+        raise _BadRequest("api and seller are required")
+    if not isinstance(eans, list) or not all(isinstance(ean, str) for ean in eans):
+        raise _BadRequest("eans must be a list of strings")
+    try:
+        known = state.add_known_eans(api, str(seller), eans)
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"known": known})
+
+
+def _ignore_offer_updates(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    unknown = set(body) - {"api", "seller", "sku", "count"}
+    if unknown:
+        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    if not body.get("api") or not body.get("seller") or not body.get("sku"):
+        raise _BadRequest("api, seller and sku are required")
+    try:
+        state.ignore_next_offer_updates(
+            body["api"], str(body["seller"]), body["sku"], body.get("count", 1)
+        )
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"ignored": True})
+
+
+def _offer_package_settings(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    unknown = set(body) - {"package_integration_delay", "marketplace_pending_status"}
+    if unknown:
+        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    if "package_integration_delay" in body:
+        try:
+            state.package_integration_delay = body["package_integration_delay"]
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from exc
+    if "marketplace_pending_status" in body:
+        status = body["marketplace_pending_status"]
+        if status not in (None, "IntegrationPending"):
+            raise _BadRequest("marketplace_pending_status must be null or IntegrationPending")
+        state.marketplace_pending_status = status
+    return Response.json(
+        200,
+        {
+            "package_integration_delay": state.package_integration_delay,
+            "marketplace_pending_status": state.marketplace_pending_status,
+        },
+    )
+
+
 def _jsonable(value: Any) -> Any:
     """Records hold datetimes and Decimals: ISO 8601 strings and exact decimal strings."""
     if isinstance(value, dict):
@@ -177,6 +268,11 @@ _ROUTES: dict[str, dict[str, Callable[[SimulatorState, Request], Response]]] = {
     "/orders": {"GET": _list_orders},
     "/orders/seed": {"POST": _seed_orders},
     "/autopilot": {"POST": _autopilot},
+    "/offers": {"GET": _list_offers, "POST": _add_offer},
+    "/offers/ignore-updates": {"POST": _ignore_offer_updates},
+    "/offer-packages": {"GET": _list_offer_packages},
+    "/offer-packages/settings": {"POST": _offer_package_settings},
+    "/known-eans": {"POST": _add_known_eans},
 }
 _PATTERN_ROUTES: list[tuple[re.Pattern[str], dict[str, Callable[..., Response]]]] = [
     (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,9 +12,10 @@ from decimal import Decimal
 
 from lxml import etree
 
-from . import soap
+from . import offer_zip, soap
 from .catalogue import CARRIERS, cdiscount_sku
 from .exchange import Request, Response
+from .offers import ACTIVE, REJECTED, OfferResult, PackageView, StoredOffer
 from .orders import (
     FLOWS,
     MARKETPLACE_LINE_STATES,
@@ -26,6 +29,8 @@ from .orders import (
 from .state import MARKETPLACE, MarketplaceAccount, SimulatorState
 
 MARKETPLACE_STATES = FLOWS[MARKETPLACE].statuses  # OrderStateEnum values the simulator knows
+
+logger = logging.getLogger("channels.simulator")
 
 
 def _html(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -606,3 +611,249 @@ def get_global_configuration(call: Call) -> Response:
         soap.leaf(element, "DefaultURL", carrier.default_url)
         soap.leaf(element, "Name", carrier.label)
     return soap.envelope_response(envelope)
+
+
+# §M6: offer packages
+
+ZIP_NOT_DOWNLOADED = "The ZIP file can't be downloaded."
+OFFER_POOL_CDISCOUNT = 1  # cdiscount.com, the one offer pool the simulator sells on
+OFFERS_PER_PAGE = 100  # GetOfferListPaginated
+# Offers.xml DeliveryMode names and the codes DeliveryModeInformation carries (§M3, §M4).
+_DELIVERY_MODE_CODES = {"Standard": "STD", "Tracked": "TRK", "Registered": "REG", "Express": "EXP"}
+
+
+@operation("SubmitOfferPackage", "offerPackageRequest")
+def submit_offer_package(call: Call) -> Response:
+    fields = soap.read_in_order(
+        call.params.get("offerPackageRequest"), soap.CDISCOUNT, ("ZipFileFullPath",)
+    )
+    url = (soap.text_of(fields.get("ZipFileFullPath")) or "").strip()
+    # The zip is fetched before answering (see offer_zip): the state's lock is not held meanwhile.
+    try:
+        package = offer_zip.fetch(url)
+    except offer_zip.DownloadFailed as failed:
+        logger.info("SubmitOfferPackage: the ZIP file can't be downloaded: %s", failed)
+        package_id, error = -1, ZIP_NOT_DOWNLOADED
+    else:
+        package_id = call.state.submit_offer_package(
+            MARKETPLACE,
+            call.account.login,
+            package_type=package.package_type,
+            offers=package.offers,
+            error=package.error,
+            url=url,
+            name=package.name,
+        )
+        error = None
+    envelope, result = soap.open_result(
+        "SubmitOfferPackage",
+        seller_login=call.account.login,
+        token_id=call.token,
+        error_message=error,
+    )
+    soap.leaf(result, "PackageId", package_id)
+    return soap.envelope_response(envelope)
+
+
+@operation("GetOfferPackageSubmissionResult", "offerPackageFilter")
+def get_offer_package_submission_result(call: Call) -> Response:
+    operation_name = "GetOfferPackageSubmissionResult"
+    fields = soap.read_in_order(
+        call.params.get("offerPackageFilter"), soap.CDISCOUNT, ("PackageID",)
+    )
+    package_id = _read_int(fields.get("PackageID"), "Int64", operation_name)
+    package = (
+        call.state.offer_package(MARKETPLACE, call.account.login, str(package_id))
+        if package_id is not None
+        else None
+    )
+    if package is None:
+        envelope, result = soap.open_result(
+            operation_name,
+            seller_login=call.account.login,
+            token_id=call.token,
+            error_message=f"The offer package {package_id} does not exist.",
+        )
+        soap.leaf(result, "NumberOfErrors", 0)
+        soap.leaf(result, "OfferLogList", None)
+        soap.leaf(result, "PackageId", package_id or 0)
+        soap.leaf(result, "PackageIntegrationStatus", None)
+        return soap.envelope_response(envelope)
+    # A package rejected as a whole says why in ErrorMessage; the call itself succeeded.
+    envelope, result = soap.open_result(
+        operation_name,
+        seller_login=call.account.login,
+        token_id=call.token,
+        error_message=package.error if package.finished else None,
+        success=True,
+    )
+    _write_submission_result(result, package, call.state.marketplace_pending_status)
+    return soap.envelope_response(envelope)
+
+
+def _write_submission_result(
+    result: etree._Element, package: PackageView, pending_status: str | None
+) -> None:
+    leaf = soap.leaf
+    if not package.finished:
+        leaf(result, "NumberOfErrors", 0)
+        leaf(result, "OfferLogList", None)
+        leaf(result, "PackageId", package.package_id)
+        leaf(result, "PackageIntegrationStatus", pending_status)
+        return
+    errors = package.errors
+    if package.state == REJECTED:
+        errors = max(errors, 1)
+    leaf(result, "NumberOfErrors", errors)
+    if package.results is None:
+        leaf(result, "OfferLogList", None)  # kept 3 days, as Octopia's (§O5)
+    else:
+        logs = soap.child(result, "OfferLogList")
+        for offer_result in package.results:
+            _write_report_log(logs, offer_result)
+    leaf(result, "PackageId", package.package_id)
+    leaf(result, "PackageIntegrationStatus", package.state)
+
+
+def _write_report_log(parent: etree._Element, offer_result: OfferResult) -> None:
+    """One `OfferReportLog`, members in DataContract (alphabetical) order."""
+    leaf = soap.leaf
+    sku, ean, status = offer_result.sku, offer_result.ean, offer_result.status
+    element = soap.child(parent, "OfferReportLog")
+    leaf(element, "LogDate", paris_date(offer_result.at))
+    leaf(element, "OfferIntegrationStatus", status)
+    leaf(element, "ProductEan", ean)
+    properties = soap.child(element, "PropertyList")
+    for entry in offer_result.entries:
+        log = soap.child(properties, "OfferReportPropertyLog")
+        # SKU|EAN|property|status|code|message: the layout seller tools split LogMessage by.
+        leaf(
+            log,
+            "LogMessage",
+            f"{sku or ''}|{ean or ''}|{entry.property}|{status}|{entry.code}|{entry.message}",
+        )
+        leaf(log, "Name", entry.property)
+        leaf(log, "PropertyCode", entry.property_code)
+        leaf(log, "PropertyError", entry.code)
+    leaf(element, "SellerProductId", sku)
+    leaf(element, "Sku", cdiscount_sku(ean) if offer_result.integrated and ean else None)
+    leaf(element, "Validated", offer_result.integrated)
+
+
+# §M7: reading offers back
+
+OFFER_FILTER_FIELDS = (
+    "OfferFilterCriterion",
+    "OfferPoolId",
+    "OfferSortOrder",
+    "OfferStateFilter",
+    "PageNumber",
+    "SellerProductIdList",
+)
+
+
+@operation("GetOfferListPaginated", "offerFilter")
+def get_offer_list_paginated(call: Call) -> Response:
+    operation_name = "GetOfferListPaginated"
+    fields = soap.read_in_order(call.params.get("offerFilter"), soap.CDISCOUNT, OFFER_FILTER_FIELDS)
+    page = _read_int(fields.get("PageNumber"), "Int32", operation_name) or 1
+    offers, total = _filtered_offers(call, fields, operation_name, page=max(page, 1))
+    envelope, result = soap.open_result(
+        operation_name, seller_login=call.account.login, token_id=call.token
+    )
+    offer_list = soap.child(result, "OfferList")
+    for offer in offers:
+        _write_offer(offer_list, offer)
+    soap.leaf(result, "CurrentPageNumber", page)
+    soap.leaf(result, "NumberOfPages", math.ceil(total / OFFERS_PER_PAGE))
+    return soap.envelope_response(envelope)
+
+
+@operation("GetOfferList", "offerFilter")
+def get_offer_list(call: Call) -> Response:
+    """§M7: the unpaged twin (OfferPoolId and SellerProductIdList only)."""
+    fields = soap.read_in_order(
+        call.params.get("offerFilter"), soap.CDISCOUNT, ("OfferPoolId", "SellerProductIdList")
+    )
+    offers, _ = _filtered_offers(call, fields, "GetOfferList", page=None)
+    envelope, result = soap.open_result(
+        "GetOfferList", seller_login=call.account.login, token_id=call.token
+    )
+    offer_list = soap.child(result, "OfferList")
+    for offer in offers:
+        _write_offer(offer_list, offer)
+    return soap.envelope_response(envelope)
+
+
+def _filtered_offers(
+    call: Call, fields: dict[str, etree._Element], operation_name: str, *, page: int | None
+) -> tuple[list[StoredOffer], int]:
+    pool = _read_int(fields.get("OfferPoolId"), "Int32", operation_name)
+    state_filter = (soap.text_of(fields.get("OfferStateFilter")) or "").strip()
+    skus = [
+        (soap.text_of(element) or "").strip()
+        for element in soap.items(fields.get("SellerProductIdList"), soap.ARRAYS, "string")
+    ]
+    if (pool is not None and pool != OFFER_POOL_CDISCOUNT) or state_filter not in ("", ACTIVE):
+        return [], 0  # every offer the simulator holds is Active, on cdiscount.com
+    offset, limit = ((page - 1) * OFFERS_PER_PAGE, OFFERS_PER_PAGE) if page else (0, 10**9)
+    return call.state.offers_page(
+        MARKETPLACE, call.account.login, skus=skus or None, offset=offset, limit=limit
+    )
+
+
+def _write_offer(parent: etree._Element, offer: StoredOffer) -> None:
+    """One `Offer`, members in DataContract (alphabetical) order."""
+    leaf = soap.leaf
+    details = offer.details
+    price = offer.price if offer.price is not None else Decimal(0)
+    element = soap.child(parent, "Offer")
+    costs = [mode.cost for mode in offer.shipping if mode.cost is not None]
+    leaf(element, "BestShippingCharges", _number(min(costs, default=Decimal(0))))
+    leaf(element, "Comments", details.get("Comment"))
+    leaf(element, "CreationDate", paris_date(offer.created_at))
+    leaf(element, "DeaTax", _number(details.get("DeaTax") or Decimal(0)))
+    leaf(element, "DiscountList", None)
+    leaf(element, "EcoTax", _number(details.get("EcoPart") or Decimal(0)))
+    leaf(element, "IntegrationPrice", _number(price))
+    leaf(element, "IsCDAV", False)
+    leaf(element, "LastUpdateDate", paris_date(offer.updated_at))
+    leaf(element, "MinimumPriceForPriceAlignment", None)
+    leaf(element, "OfferBenchMark", None)
+    pool = soap.child(soap.child(element, "OfferPoolList"), "OfferPool")
+    leaf(pool, "Description", "Cdiscount")
+    leaf(pool, "Id", OFFER_POOL_CDISCOUNT)
+    leaf(element, "OfferState", offer.state)
+    leaf(element, "ParentProductId", None)
+    leaf(element, "Price", _number(price))
+    leaf(element, "PriceMustBeAligned", "Empty")
+    leaf(element, "ProductCondition", offer.condition)
+    leaf(element, "ProductEan", offer.ean)
+    leaf(element, "ProductId", cdiscount_sku(offer.ean))
+    leaf(element, "ProductPackagingUnit", "None")
+    leaf(element, "ProductPackagingUnitPrice", 0)
+    leaf(element, "ProductPackagingValue", 0)
+    leaf(element, "SellerProductId", offer.sku)
+    shipping = soap.child(element, "ShippingInformationList")
+    for mode in offer.shipping:
+        information = soap.child(shipping, "ShippingInformation")
+        leaf(information, "AdditionalShippingCharges", _number(mode.additional_cost or Decimal(0)))
+        delivery_mode = soap.child(information, "DeliveryMode")
+        leaf(delivery_mode, "Code", _DELIVERY_MODE_CODES.get(mode.mode, mode.mode))
+        leaf(delivery_mode, "Name", mode.mode)
+        leaf(information, "ShippingCharges", _number(mode.cost or Decimal(0)))
+    leaf(element, "Stock", offer.quantity)
+    leaf(element, "StrikedPrice", details.get("StrikedPrice"))
+    leaf(element, "VatRate", _number(details.get("Vat") or Decimal(0)))
+
+
+def _read_int(element: etree._Element | None, type_name: str, operation_name: str) -> int | None:
+    text = (soap.text_of(element) or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise soap.deserialization_fault(
+            operation_name, f"The value '{text}' cannot be parsed as the type '{type_name}'."
+        ) from None

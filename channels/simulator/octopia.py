@@ -17,6 +17,14 @@ from urllib.parse import parse_qsl, urlencode
 
 from .catalogue import CARRIERS
 from .exchange import Request, Response
+from .offers import (
+    MAX_OFFERS_PER_REQUEST,
+    PACKAGE_TYPES,
+    OfferResult,
+    PackageRefused,
+    StoredOffer,
+    UnknownPackage,
+)
 from .orders import FLOWS, IllegalTransition, Order, UnknownOrder
 from .paths import OCTOPIA_API_PREFIX
 from .state import OCTOPIA, OctopiaClient, SimulatorState
@@ -227,9 +235,7 @@ def list_orders(state: SimulatorState, request: Request, client: OctopiaClient) 
     query = request.query
     try:
         page_index = _int_param(query, "pageIndex", 1)
-        page_size = _int_param(query, "pageSize", DEFAULT_PAGE_SIZE)
-        if page_size > MAX_PAGE_SIZE:
-            raise _Invalid("pageSize", f"The field pageSize must be between 1 and {MAX_PAGE_SIZE}.")
+        page_size = _page_size(query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         updated_min = _instant_param(query, "updatedAtMin")
         updated_max = _instant_param(query, "updatedAtMax")
         statuses = _statuses_param(query)
@@ -251,10 +257,7 @@ def list_orders(state: SimulatorState, request: Request, client: OctopiaClient) 
             page_index=page_index,
             page_size=page_size,
         )
-    headers = {}
-    if page_index * page_size < total:
-        following = urlencode({**query, "pageIndex": page_index + 1})
-        headers["Link"] = f'<http://{request.host}{request.path}?{following}>; rel="next"'
+    headers = _next_link(request, page_index, page_size, total)
     payload = {"itemsPerPage": page_size, "items": [order_json(order) for order in orders]}
     return money_json(200, payload, headers=headers)
 
@@ -328,6 +331,204 @@ def create_shipments(
 @route("GET", "/carriers")
 def list_carriers(state: SimulatorState, request: Request, client: OctopiaClient) -> Response:
     return Response.json(200, [{"code": c.code, "label": c.label} for c in CARRIERS])
+
+
+# §O5: offers, stock and price, in offer packages
+
+DEFAULT_RESULTS_PAGE_SIZE = 100
+MAX_RESULTS_PAGE_SIZE = 1_000  # the spec sets no maximum: take up to one request's worth
+
+
+@route("POST", "/offer-packages")
+def create_offer_package(
+    state: SimulatorState, request: Request, client: OctopiaClient
+) -> Response:
+    channel = (request.headers.get("salesChannelId") or "").strip()
+    if channel != SALES_CHANNEL:
+        message = (
+            "The salesChannelId header is required."
+            if not channel
+            else f"The sales channel '{channel}' is not valid: use {SALES_CHANNEL}."
+        )
+        return problem(400, errors={"salesChannelId": [message]})
+    body = _json_body(request)
+    package_type = body.get("packageType") if isinstance(body, dict) else None
+    if package_type not in PACKAGE_TYPES[OCTOPIA]:
+        return problem(
+            400, errors={"packageType": ["The packageType field must be Update or Upsert."]}
+        )
+    package_id = state.create_offer_package(OCTOPIA, client.seller_id, package_type)
+    return Response.json(
+        201,
+        {"packageId": package_id},
+        headers={"Content-Location": f"/offer-packages/{package_id}"},
+    )
+
+
+@route("POST", "/offer-packages/(?P<package_id>[^/]+)/offer-requests")
+def add_offer_requests(
+    state: SimulatorState, request: Request, client: OctopiaClient, package_id: str
+) -> Response:
+    try:
+        # Decimals, not floats: 19.90 stays 19.90.
+        items = json.loads(request.body, parse_float=Decimal)
+    except ValueError:
+        items = None
+    try:
+        if not isinstance(items, list):
+            raise _Invalid("offers", "The body must be a JSON array of offers.")
+        if not items:
+            raise _Invalid("offers", "At least one offer is required.")
+        if len(items) > MAX_OFFERS_PER_REQUEST:
+            raise _Invalid(
+                "offers",
+                f"At most {MAX_OFFERS_PER_REQUEST} offers per request; this one has {len(items)}.",
+            )
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise _Invalid(f"[{index}]", "An offer must be a JSON object.")
+            reference = item.get("sellerExternalReference")
+            if not isinstance(reference, str) or not reference.strip():
+                raise _Invalid(
+                    f"[{index}].sellerExternalReference",
+                    "The sellerExternalReference field is required.",
+                )
+    except _Invalid as invalid:
+        return problem(400, errors=invalid.errors)
+    try:
+        state.add_offer_requests(OCTOPIA, client.seller_id, package_id, items)
+    except UnknownPackage:
+        return problem(404, f"Offer package {package_id} was not found.")
+    except PackageRefused as refused:
+        return problem(400, str(refused))
+    return Response(202)
+
+
+@route("PATCH", "/offer-packages/(?P<package_id>[^/]+)")
+def update_offer_package(
+    state: SimulatorState, request: Request, client: OctopiaClient, package_id: str
+) -> Response:
+    body = _json_body(request)
+    if not isinstance(body, dict) or body.get("state") != "Ready":
+        return problem(400, errors={"state": ["The state field must be Ready."]})
+    try:
+        state.mark_offer_package_ready(OCTOPIA, client.seller_id, package_id)
+    except UnknownPackage:
+        return problem(404, f"Offer package {package_id} was not found.")
+    except PackageRefused as refused:
+        return problem(400, str(refused))
+    return Response(204)
+
+
+@route("GET", "/offer-packages/(?P<package_id>[^/]+)")
+def get_offer_package(
+    state: SimulatorState, request: Request, client: OctopiaClient, package_id: str
+) -> Response:
+    package = state.offer_package(OCTOPIA, client.seller_id, package_id)
+    if package is None:
+        return problem(404, f"Offer package {package_id} was not found.")
+    return Response.json(200, {"packageId": package.package_id, "state": package.state})
+
+
+@route("GET", "/offer-packages/(?P<package_id>[^/]+)/offer-requests-results")
+def get_offer_requests_results(
+    state: SimulatorState, request: Request, client: OctopiaClient, package_id: str
+) -> Response:
+    try:
+        page_index = _int_param(request.query, "pageIndex", 1)
+        page_size = _page_size(request.query, DEFAULT_RESULTS_PAGE_SIZE, MAX_RESULTS_PAGE_SIZE)
+    except _Invalid as invalid:
+        return problem(400, errors=invalid.errors)
+    package = state.offer_package(OCTOPIA, client.seller_id, package_id)
+    if package is None:
+        return problem(404, f"Offer package {package_id} was not found.")
+    if not package.finished:
+        return problem(
+            400,
+            f"The offer package {package_id} is {package.state}: its results are available once "
+            "it is Integrated or Rejected.",
+        )
+    if package.results is None:
+        return problem(
+            404, f"The results of offer package {package_id} are no longer kept (3 days)."
+        )
+    start = (page_index - 1) * page_size
+    page = package.results[start : start + page_size]
+    headers = _next_link(request, page_index, page_size, len(package.results))
+    return Response.json(200, {"items": [_result_json(r) for r in page]}, headers=headers)
+
+
+def _result_json(result: OfferResult) -> dict[str, Any]:
+    return {
+        "sellerExternalReference": result.sku,
+        "integrationStatus": result.status,
+        "results": [{"resultCode": e.code, "message": e.message} for e in result.entries],
+    }
+
+
+# §O6: reading offers back
+
+
+@route("GET", "/offers")
+def list_offers(state: SimulatorState, request: Request, client: OctopiaClient) -> Response:
+    query = request.query
+    try:
+        page_index = _int_param(query, "pageIndex", 1)
+        page_size = _page_size(query, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    except _Invalid as invalid:
+        return problem(400, errors=invalid.errors)
+    channel = query.get("salesChannelId")
+    reference = query.get("sellerExternalReference")
+    if channel is not None and channel != SALES_CHANNEL:
+        offers, total = [], 0
+    else:
+        offers, total = state.offers_page(
+            OCTOPIA,
+            client.seller_id,
+            skus=[reference] if reference else None,
+            offset=(page_index - 1) * page_size,
+            limit=page_size,
+        )
+    headers = _next_link(request, page_index, page_size, total)
+    payload = {"itemsPerPage": page_size, "items": [offer_json(offer) for offer in offers]}
+    return money_json(200, payload, headers=headers)
+
+
+def offer_json(offer: StoredOffer) -> dict[str, Any]:
+    """An offer in the §O6 shape [unconfirmed]; amounts are Decimals for `money_json`."""
+    price = None
+    if offer.price is not None:
+        price = {"price": offer.price}
+        if offer.details.get("originPrice") is not None:
+            price["originPrice"] = offer.details["originPrice"]
+    return {
+        "sellerExternalReference": offer.sku,
+        "product": {"gtin": offer.ean},
+        "condition": offer.condition,
+        "quantity": offer.quantity,
+        "price": price,
+        "deliveryModes": [
+            {"code": mode.mode, "cost": mode.cost, "additionalCost": mode.additional_cost}
+            for mode in offer.shipping
+        ],
+        "preparationTime": offer.details.get("preparationTime"),
+        "state": offer.state,
+        "updatedAt": _instant(offer.updated_at),
+    }
+
+
+def _page_size(query: dict[str, str], default: int, maximum: int) -> int:
+    page_size = _int_param(query, "pageSize", default)
+    if page_size > maximum:
+        raise _Invalid("pageSize", f"The field pageSize must be between 1 and {maximum}.")
+    return page_size
+
+
+def _next_link(request: Request, page_index: int, page_size: int, total: int) -> dict[str, str]:
+    if page_index * page_size >= total:
+        return {}
+    following = urlencode({**request.query, "pageIndex": page_index + 1})
+    return {"Link": f'<http://{request.host}{request.path}?{following}>; rel="next"'}
 
 
 def order_json(order: Order) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The simulator's in-memory store: accounts, tokens, clock, orders, faults and the request log.
+"""The simulator's in-memory store: accounts, tokens, clock, orders, offers, faults and the request
+log.
 
 Every read and write goes through one lock: the HTTP server answers requests on many threads.
 """
@@ -8,11 +9,22 @@ from __future__ import annotations
 import copy
 import hmac
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from .catalogue import PRODUCTS
 from .faults import InjectedFault, new_fault
+from .offers import (
+    TRACKED_MODE,
+    OfferBook,
+    OfferPackage,
+    PackageView,
+    ShippingMode,
+    StoredOffer,
+)
 from .orders import (
     MARKETPLACE,
     OCTOPIA,
@@ -86,6 +98,10 @@ class SimulatorState:
         self._requests: list[dict[str, Any]] = []
         self._clock_offset = timedelta(0)
         self._orders = OrderBook()
+        self._offers = OfferBook()
+        # §M6: what PackageIntegrationStatus reads while a package integrates: nil, or the
+        # spec's other [unconfirmed] form "IntegrationPending".
+        self.marketplace_pending_status: str | None = None
         # The spec's lifetimes (2 h / 48 h); tests shorten them to see expiry without waiting.
         self.token_lifetime_octopia: int = 7200
         self.token_lifetime_marketplace: int = 172800
@@ -116,6 +132,27 @@ class SimulatorState:
         state.seed_orders(
             api=MARKETPLACE, seller=DEMO_MARKETPLACE["login"], count=DEMO_ORDER_COUNT, seed=2611
         )
+        # The demo sellers already sell the catalogue: an Update / StockAndPrice works at once.
+        for api, seller in (
+            (OCTOPIA, DEMO_OCTOPIA["seller_id"]),
+            (MARKETPLACE, DEMO_MARKETPLACE["login"]),
+        ):
+            for number, product in enumerate(PRODUCTS):
+                state.add_offer(
+                    api=api,
+                    seller=seller,
+                    sku=product.sku,
+                    ean=product.ean,
+                    quantity=(number * 7) % 25,
+                    price=product.price,
+                    shipping=[
+                        {
+                            "mode": TRACKED_MODE[api],
+                            "cost": product.shipping,
+                            "additional_cost": product.additional_shipping,
+                        }
+                    ],
+                )
         return state
 
     # Accounts
@@ -423,6 +460,155 @@ class SimulatorState:
             book = self._book()
             return [book.marketplace_validate(login, v, self.now()) for v in validations]
 
+    # Offers (§O5, §O6, §M6, §M7): every method first integrates the packages due by now.
+    # `seller` is the Octopia seller id or the Marketplace login.
+
+    def _offer_book(self) -> OfferBook:
+        self._offers.tick(self.now())
+        return self._offers
+
+    @property
+    def package_integration_delay(self) -> float:
+        """Seconds from a package being Ready (Octopia) or submitted (Marketplace) to its
+        integration; an Octopia package reads Ready for the first tenth of it, then
+        IntegrationPending."""
+        return self._offers.integration_delay
+
+    @package_integration_delay.setter
+    def package_integration_delay(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ValueError("package_integration_delay must be a number of seconds >= 0")
+        with self._lock:
+            self._offer_book().integration_delay = float(seconds)
+
+    def known_eans(self, api: str, seller: str) -> set[str]:
+        """The EANs the seller may put offers on: the catalogue's for everyone, plus those
+        added with `add_known_eans`."""
+        with self._lock:
+            return self._offers.known_eans(api, str(seller))
+
+    def add_known_eans(self, api: str, seller: str, eans: Iterable[str]) -> int:
+        """Make these EANs known products for one seller of one API; returns how many the seller
+        now knows. An offer on any other EAN is rejected (4001 / 13)."""
+        with self._lock:
+            return self._offers.add_known_eans(api, str(seller), eans)
+
+    def add_offer(
+        self,
+        *,
+        api: str,
+        seller: str,
+        sku: str,
+        ean: str,
+        quantity: int,
+        price: Decimal | str | None = None,
+        shipping: list[dict[str, Any]] | None = None,
+        condition: str = "New",
+    ) -> None:
+        """An offer already integrated, as if sent long ago (its EAN becomes known).
+
+        `shipping` items are {"mode", "cost", "additional_cost"}; by default the tracked mode
+        (THD / Tracked) alone."""
+        modes = shipping or [{"mode": TRACKED_MODE[api] if api in TRACKED_MODE else "THD"}]
+        with self._lock:
+            now = self.now()
+            self._offer_book().put(
+                api,
+                str(seller),
+                StoredOffer(
+                    sku=sku,
+                    ean=ean,
+                    quantity=int(quantity),
+                    price=None if price is None else Decimal(price),
+                    shipping=tuple(
+                        ShippingMode(
+                            mode["mode"],
+                            _decimal_or_none(mode.get("cost")),
+                            _decimal_or_none(mode.get("additional_cost")),
+                        )
+                        for mode in modes
+                    ),
+                    condition=condition,
+                    created_at=now,
+                    updated_at=now,
+                ),
+            )
+
+    def offers_for(self, api: str, seller: str) -> dict[str, dict[str, Any]]:
+        """Copies of the seller's offers by SKU: {"sku", "ean", "quantity", "price" (Decimal or
+        None), "shipping": [{"mode", "cost", "additional_cost"}], "condition", "state",
+        "created_at", "updated_at", "details"}."""
+        with self._lock:
+            offers = self._offer_book().offers(api, str(seller))
+            return {sku: offer.as_record() for sku, offer in offers.items()}
+
+    def offer_packages(self, api: str, seller: str) -> list[dict[str, Any]]:
+        """What the seller submitted, oldest first: {"id", "api", "seller", "type", "state",
+        "created_at", "ready_at", "integrated_at", "offers" (as received), "results" (None until
+        integrated: [{"sku", "ean", "status", "codes", "entries", "at"}]), "error", "url",
+        "name", "results_expired"}."""
+        with self._lock:
+            book, now = self._offer_book(), self.now()
+            return [book.package_record(p, now) for p in book.packages_for(api, str(seller))]
+
+    def ignore_next_offer_updates(self, api: str, seller: str, sku: str, count: int = 1) -> None:
+        """A silent failure: the next `count` accepted offers for `sku` are reported Integrated
+        (8000/9000, 80/90) but the stored offer keeps its quantity and price (a new one is not
+        created)."""
+        with self._lock:
+            self._offers.ignore_next_updates(api, str(seller), sku, count)
+
+    def offer_package(self, api: str, seller: str, package_id: str) -> PackageView | None:
+        with self._lock:
+            return self._offer_book().view(api, seller, str(package_id), self.now())
+
+    def create_offer_package(self, api: str, seller: str, package_type: str) -> str:
+        """A new empty Octopia package, WaitingForCompletion; returns its id."""
+        with self._lock:
+            return self._offer_book().create(api, seller, package_type, self.now()).package_id
+
+    def add_offer_requests(
+        self, api: str, seller: str, package_id: str, offers: list[dict[str, Any]]
+    ) -> None:
+        with self._lock:
+            self._offer_book().add_offers(api, seller, package_id, offers)
+
+    def mark_offer_package_ready(self, api: str, seller: str, package_id: str) -> None:
+        with self._lock:
+            self._offer_book().mark_ready(api, seller, package_id, self.now())
+
+    def submit_offer_package(
+        self,
+        api: str,
+        seller: str,
+        *,
+        package_type: str | None,
+        offers: list[dict[str, Any]],
+        error: str | None = None,
+        url: str | None = None,
+        name: str | None = None,
+    ) -> str:
+        """A complete package (Marketplace), integrating from now on; returns its id."""
+        with self._lock:
+            package: OfferPackage = self._offer_book().submit(
+                api,
+                seller,
+                package_type=package_type,
+                offers=offers,
+                now=self.now(),
+                error=error,
+                url=url,
+                name=name,
+            )
+            return package.package_id
+
+    def offers_page(
+        self, api: str, seller: str, *, skus: Iterable[str] | None, offset: int, limit: int
+    ) -> tuple[list[StoredOffer], int]:
+        """A page of the seller's offers (in creation order), and how many match in all."""
+        with self._lock:
+            return self._offer_book().page(api, seller, skus=skus, offset=offset, limit=limit)
+
     # Faults
 
     def inject_fault(
@@ -483,6 +669,7 @@ class SimulatorState:
             self._tokens.clear()
             self._clock_offset = timedelta(0)
             self._orders.clear()
+            self._offers.clear()
             if self._orders.autopilot:
                 self._orders.set_autopilot(enabled=True, accounts=self._accounts(), now=self.now())
 
@@ -515,6 +702,11 @@ class SimulatorState:
                 "acceptance_timeout": self._orders.acceptance_timeout,
                 "autopilot": self._orders.autopilot,
                 "arrival_rate": self._orders.arrival_rate,
+                "offers": {api: self._offer_book().count(api) for api in (OCTOPIA, MARKETPLACE)},
+                "offer_packages": {
+                    api: self._offers.package_count(api) for api in (OCTOPIA, MARKETPLACE)
+                },
+                "package_integration_delay": self._offers.integration_delay,
             }
 
 
@@ -525,6 +717,10 @@ _DEFAULT_SELLER_ADDRESS = {
     "Country": "FR",
     "ZipCode": "33000",
 }
+
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _same(expected: str, given: str) -> bool:

@@ -1,6 +1,11 @@
 """Talking to the simulator the way a client would, written independently of channels.cdiscount."""
 
+import io
 import re
+import secrets
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 from lxml import etree
@@ -213,3 +218,146 @@ def soap_call(
     for param in params:
         call.append(param)
     return soap_post(sim, operation, etree.tostring(envelope, encoding="utf-8"))
+
+
+def octopia_call(
+    sim: SimulatorServer,
+    method: str,
+    path: str,
+    token: str,
+    payload=None,
+    *,
+    seller_id: str = DEMO_OCTOPIA["seller_id"],
+    headers: dict[str, str] | None = None,
+    **kwargs,
+) -> requests.Response:
+    """Any Octopia API call; the JSON `payload`, when given, is the body."""
+    all_headers = {
+        "Accept": "application/json",
+        "Authorization": f"Bearer {token}",
+        "SellerId": seller_id,
+        **(headers or {}),
+    }
+    if payload is not None:
+        kwargs["json"] = payload
+    return requests.request(
+        method,
+        sim.urls["CDISCOUNT_API_URL"] + path,
+        headers=all_headers,
+        timeout=TIMEOUT,
+        **kwargs,
+    )
+
+
+# Offers: the Marketplace zip (§M6), built independently of the simulator, and a server for it
+
+OFFER_NS = (
+    "clr-namespace:Cdiscount.Service.OfferIntegration.Pivot;"
+    "assembly=Cdiscount.Service.OfferIntegration"
+)
+CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    b'<Default Extension="xml" ContentType="text/xml" />'
+    b'<Default Extension="rels" '
+    b'ContentType="application/vnd.openxmlformats-package.relationships+xml" />'
+    b"</Types>"
+)
+RELS = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Type="http://cdiscount.com/uri/document" Target="/Content/Offers.xml" '
+    b'Id="1" /></Relationships>'
+)
+
+
+def offers_xml(
+    offers: list[dict],
+    *,
+    package_type: str | None = "StockAndPrice",
+    purge: str | None = "false",
+    capacity: int | None = None,
+    namespace: str = OFFER_NS,
+) -> bytes:
+    """Content/Offers.xml; an offer's "shipping" key lists its ShippingInformation attributes."""
+
+    def q(name: str) -> str:
+        return f"{{{namespace}}}{name}" if namespace else name
+
+    nsmap = {None: namespace, "x": "http://schemas.microsoft.com/winfx/2006/xaml"}
+    root = etree.Element(q("OfferPackage"), nsmap=nsmap if namespace else None)
+    root.set("Name", "stock-2026-11-27T09:00Z")
+    if package_type is not None:
+        root.set("PackageType", package_type)
+    if purge is not None:
+        root.set("PurgeAndReplace", purge)
+    collection = etree.SubElement(
+        etree.SubElement(root, q("OfferPackage.Offers")), q("OfferCollection")
+    )
+    collection.set("Capacity", str(len(offers) if capacity is None else capacity))
+    for offer in offers:
+        attributes = {k: str(v) for k, v in offer.items() if k != "shipping"}
+        element = etree.SubElement(collection, q("Offer"), attributes)
+        if "shipping" in offer:
+            holder = etree.SubElement(element, q("Offer.ShippingInformationList"))
+            shipping = etree.SubElement(holder, q("ShippingInformationList"))
+            shipping.set("Capacity", str(len(offer["shipping"])))
+            for information in offer["shipping"]:
+                etree.SubElement(shipping, q("ShippingInformation"), information)
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def offers_zip(
+    xml: bytes, *, content_types: bytes | None = CONTENT_TYPES, rels: bytes | None = RELS
+) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if content_types is not None:
+            archive.writestr("[Content_Types].xml", content_types)
+        if rels is not None:
+            archive.writestr("_rels/.rels", rels)
+        archive.writestr("Content/Offers.xml", xml)
+    return buffer.getvalue()
+
+
+class FileServer:
+    """A tiny HTTP server handing out bytes at unguessable URLs, as the product serves its zips."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.hits: list[str] = []
+        files, hits = self.files, self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                body = files.get(self.path)
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/zip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format, *args) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def serve(self, data: bytes, name: str = "offers.zip") -> str:
+        path = f"/{secrets.token_hex(8)}/{name}"
+        self.files[path] = data
+        return self.base_url + path
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)

@@ -19,7 +19,7 @@ from channels.models import CdiscountAccount, Company, Job, OfferPackage, Order,
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
 from channels.services.fulfillment import shipments_import_csv
-from channels.services.inventory import offer_package_poll
+from channels.services.inventory import offer_package_poll, plan_offers
 from channels.services.jobs import job_create, job_run
 from channels.services.products import products_export_csv, products_import_csv
 from channels.services.tokens import ActionResult, account_get_token, account_test_token
@@ -69,6 +69,9 @@ class Command(BaseCommand):
             target.add_argument("--all", action="store_true", help="every enabled account")
             if name == "upload-inventory":
                 p.add_argument("--full", action="store_true", help="resend every offer")
+                p.add_argument(
+                    "--dry-run", action="store_true", help="show what would be sent; send nothing"
+                )
             self._json(p)
 
         p = sub.add_parser("import-products", help="Add or update products from a CSV file.")
@@ -192,6 +195,35 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} of {len(accounts)} failed.")
 
     def do_upload_inventory(self, options):
+        if options["dry_run"]:
+            if options["all"]:
+                raise CommandError("--dry-run takes --company.")
+            company = self._company(options["company"])
+            account = CdiscountAccount.objects.get_or_create(company=company)[0]
+            count = 0
+            for item in plan_offers(account, full=options["full"]):
+                offer = item.offer
+                count += 1
+                self._emit(
+                    options,
+                    f"{offer.sku} quantity={offer.quantity} ({item.reason}) "
+                    f"price={offer.price if offer.price is not None else '-'} "
+                    f"shipping_fee={offer.shipping_fee if offer.shipping_fee is not None else '-'} "
+                    f"{'full' if item.full else 'update'}",
+                    {
+                        "sku": offer.sku,
+                        "ean": offer.ean,
+                        "quantity": offer.quantity,
+                        "computed": item.reason,
+                        "price": offer.price,
+                        "shipping_fee": offer.shipping_fee,
+                        "additional_shipping_fee": offer.additional_shipping_fee,
+                        "full": item.full,
+                    },
+                )
+            if not options["json"]:
+                self.stdout.write(f"{count} offers would be sent; nothing was sent.")
+            return
         self._run_action(
             options, _job_action(Job.Kind.INVENTORY_UPLOAD, options={"full": options["full"]})
         )
