@@ -136,7 +136,13 @@ def action_test_token(request, company_id: int):
 
 # Jobs --------------------------------------------------------------------------------------
 def _start_job(request, account, kind: str, options: dict | None = None):
-    """Creates the job and queues it after commit; answers "Job #N queued" with a link."""
+    """Creates the job and queues it after commit; answers "Job #N queued" with a link.
+
+    Manual actions run whether or not the account is Enabled, but need its credentials.
+    """
+    if not account.has_credentials:
+        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
+        return redirect("channels:general_settings", company_id=account.company_id)
     with transaction.atomic():
         job = job_create(
             account=account,
@@ -160,9 +166,6 @@ def _start_job(request, account, kind: str, options: dict | None = None):
 @require_POST
 def action_download_orders(request, company_id: int):
     account = account_for_user(request.user, company_id)
-    if not account.has_credentials:
-        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
-        return redirect("channels:general_settings", company_id=account.company_id)
     return _start_job(request, account, Job.Kind.ORDER_DOWNLOAD)
 
 
@@ -321,20 +324,12 @@ def order_detail(request, company_id: int, order_id: int):
 @require_POST
 def shipment_import(request, company_id: int):
     account = account_for_user(request.user, company_id)
-    form = CsvUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a CSV file to import."))
-    else:
-        try:
-            count = shipments_import_csv(
-                account=account, content=form.cleaned_data["file"].read(), user=request.user
-            )
-        except CsvImportError as exc:
-            _report_csv_problems(request, exc)
-        except CdiscountError as exc:
-            messages.error(request, cdiscount_error_sentence(exc))
-        else:
-            messages.success(request, _("%(n)d shipments recorded.") % {"n": count})
+
+    def run_import(content: bytes) -> str:
+        count = shipments_import_csv(account=account, content=content, user=request.user)
+        return _("%(n)d shipments recorded.") % {"n": count}
+
+    _handle_csv_upload(request, run_import)
     return redirect("channels:order_list", company_id=account.company_id)
 
 
@@ -342,9 +337,6 @@ def shipment_import(request, company_id: int):
 @require_POST
 def action_upload_fulfillment(request, company_id: int):
     account = account_for_user(request.user, company_id)
-    if not account.has_credentials:
-        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
-        return redirect("channels:general_settings", company_id=account.company_id)
     return _start_job(request, account, Job.Kind.FULFILLMENT_UPLOAD)
 
 
@@ -402,19 +394,27 @@ def product_list(request, company_id: int):
 @require_POST
 def product_import(request, company_id: int):
     account = account_for_user(request.user, company_id)
+    _handle_csv_upload(
+        request,
+        lambda content: products_import_csv(company=account.company, content=content).sentence(),
+    )
+    return redirect("channels:product_list", company_id=account.company_id)
+
+
+def _handle_csv_upload(request, run_import) -> None:
+    """Reads the uploaded file and reports the import's result or every bad line."""
     form = CsvUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a CSV file to import."))
+        return
+    try:
+        message = run_import(form.cleaned_data["file"].read())
+    except CsvImportError as exc:
+        _report_csv_problems(request, exc)
+    except CdiscountError as exc:
+        messages.error(request, cdiscount_error_sentence(exc))
     else:
-        try:
-            result = products_import_csv(
-                company=account.company, content=form.cleaned_data["file"].read()
-            )
-        except CsvImportError as exc:
-            _report_csv_problems(request, exc)
-        else:
-            messages.success(request, result.sentence())
-    return redirect("channels:product_list", company_id=account.company_id)
+        messages.success(request, message)
 
 
 def _report_csv_problems(request, exc: CsvImportError) -> None:
@@ -457,9 +457,6 @@ def product_edit(request, company_id: int, product_id: int):
 @require_POST
 def action_upload_inventory(request, company_id: int):
     account = account_for_user(request.user, company_id)
-    if not account.has_credentials:
-        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
-        return redirect("channels:general_settings", company_id=account.company_id)
     full = request.POST.get("full") == "1"
     return _start_job(request, account, Job.Kind.INVENTORY_UPLOAD, options={"full": full})
 
