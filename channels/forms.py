@@ -262,7 +262,10 @@ class ProductRowForm(forms.Form):
         ean = self.cleaned_data["ean"].strip()
         if not gtin_is_valid(ean):
             raise ValidationError(
-                _("%(ean)s is not a valid EAN: 13 digits whose last one is the check digit.")
+                _(
+                    "%(ean)s is not a valid EAN: 8, 12, 13 or 14 digits, the last one being the "
+                    "check digit."
+                )
                 % {"ean": ean}
             )
         return ean

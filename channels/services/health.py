@@ -55,7 +55,8 @@ def account_auth_failed(*, account: CdiscountAccount, sentence: str) -> None:
         notify(
             account=account,
             kind=Notification.Kind.SYNC_PAUSED,
-            message=f"{account.company.name}: {reason}",
+            message=_("%(company)s: %(sentence)s")
+            % {"company": account.company.name, "sentence": reason},
             link=settings_link,
         )
         logger.warning(
