@@ -20,6 +20,9 @@ def simulator_server():
 @pytest.fixture
 def simulator(simulator_server, settings):
     """The simulator, reset, with the app's four Cdiscount URLs pointed at it."""
+    # Settings a test may have changed go back to their defaults before the reset.
+    simulator_server.state.set_autopilot(False)
+    simulator_server.state.package_integration_delay = 30
     simulator_server.state.reset()
     for key, url in simulator_server.urls.items():
         setattr(settings, key, url)
@@ -172,5 +175,6 @@ def pytest_sessionfinish(session, exitstatus):
     from pathlib import Path
 
     var = Path(__file__).resolve().parent.parent / "var"
-    for path in var.glob(f"test-db-{os.getpid()}.sqlite3*"):
-        path.unlink(missing_ok=True)
+    for pattern in (f"test-db-{os.getpid()}.sqlite3*", f"beat-{os.getpid()}*"):
+        for path in var.glob(pattern):
+            path.unlink(missing_ok=True)

@@ -9,7 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0003_default_schedules'),
+        ('channels', '0002_orders_jobs_products'),
+        ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 
     operations = [

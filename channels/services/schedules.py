@@ -4,13 +4,38 @@ import json
 from datetime import datetime
 
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from channels.models import CdiscountAccount
 
 from .jobs import CONTROL
 
 TASK = "channels.tasks.dispatch_scheduled"
+
+# Default schedules (PRODUCT.md §3): kind -> (name, minutes between runs). Rows in the database
+# that admins edit without a deploy; created when missing, never overwritten.
+DEFAULT_SCHEDULES = {
+    "token_refresh": ("Cdiscount: token refresh", 60),
+    "order_download": ("Cdiscount: order download", 10),
+    "inventory_upload": ("Cdiscount: inventory upload", 15),
+    "fulfillment_upload": ("Cdiscount: fulfillment upload", 10),
+    "order_resweep": ("Cdiscount: order re-sweep (daily)", 24 * 60),
+    "offer_reconciliation": ("Cdiscount: offer reconciliation (daily)", 24 * 60),
+}
+MAINTENANCE = ("Cdiscount: stalled jobs", "channels.tasks.reap_stalled_jobs", 5)
+
+
+def schedules_ensure_defaults() -> None:
+    """Creates the default beat schedules that are missing (after every migrate)."""
+    for kind, (name, minutes) in DEFAULT_SCHEDULES.items():
+        interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
+        PeriodicTask.objects.get_or_create(
+            name=name,
+            defaults={"task": TASK, "interval": interval, "kwargs": json.dumps({"kind": kind})},
+        )
+    name, task, minutes = MAINTENANCE
+    interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
+    PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
 
 
 def _periodic_task(kind: str) -> PeriodicTask | None:

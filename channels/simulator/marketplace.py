@@ -672,7 +672,11 @@ def get_offer_package_submission_result(call: Call) -> Response:
             operation_name,
             seller_login=call.account.login,
             token_id=call.token,
-            error_message=f"The offer package {package_id} does not exist.",
+            error_message=(
+                "The PackageID is required."
+                if package_id is None
+                else f"The offer package {package_id} does not exist."
+            ),
         )
         soap.leaf(result, "NumberOfErrors", 0)
         soap.leaf(result, "OfferLogList", None)

@@ -233,12 +233,9 @@ class PackageView:
     """A package as the API shows it at one moment."""
 
     package_id: str
-    package_type: str
     state: str
     results: tuple[OfferResult, ...] | None  # None before integration, and after 3 days
     error: str | None
-    offer_count: int
-    results_expired: bool
 
     @property
     def finished(self) -> bool:
@@ -300,9 +297,6 @@ class OfferBook:
 
     # Known products
 
-    def knows(self, api: str, seller: str, ean: str) -> bool:
-        return ean in KNOWN_EANS or ean in self._known.get((api, seller), ())
-
     def known_eans(self, api: str, seller: str) -> set[str]:
         return set(KNOWN_EANS) | self._known.get((_check_api(api), seller), set())
 
@@ -331,7 +325,7 @@ class OfferBook:
 
     def put(self, api: str, seller: str, offer: StoredOffer) -> None:
         self._offers.setdefault((_check_api(api), seller), {})[offer.sku] = offer
-        if not self.knows(api, seller, offer.ean):
+        if offer.ean not in KNOWN_EANS:
             self._known.setdefault((api, seller), set()).add(offer.ean)
 
     def ignore_next_updates(self, api: str, seller: str, sku: str, count: int) -> None:
@@ -442,12 +436,9 @@ class OfferBook:
             return None
         return PackageView(
             package_id=package.package_id,
-            package_type=package.package_type,
             state=self._state_at(package, now),
             results=package.results,
             error=package.error,
-            offer_count=len(package.offers),
-            results_expired=package.results_expired,
         )
 
     def package_record(self, package: OfferPackage, now: datetime) -> dict[str, Any]:
@@ -636,7 +627,11 @@ def _octopia_outcome(
     details = dict(existing.details) if existing else {}
     if price is not None:
         details["originPrice"] = _decimal_or_none(price_block.get("originPrice"))
-        details["taxes"] = {tax.get("code"): tax.get("value") for tax in price_block["taxes"]}
+        details["taxes"] = {
+            tax.get("code"): tax.get("value")
+            for tax in price_block["taxes"]
+            if isinstance(tax, dict)
+        }
     if "preparationTime" in item:
         details["preparationTime"] = item["preparationTime"]
     if full:
@@ -839,7 +834,7 @@ def _parse_decimal(text: str) -> Decimal | None:
     """A decimal with a point ("19.90"); a comma ("19,90") is a format error."""
     digits = text[1:] if text[:1] in "+-" else text
     whole, _, fraction = digits.partition(".")
-    if not (whole.isascii() and whole.isdigit()) or (fraction and not fraction.isdigit()):
+    if not (digits.isascii() and whole.isdigit()) or (fraction and not fraction.isdigit()):
         return None
     try:
         return Decimal(text)

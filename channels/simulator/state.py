@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import random
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -95,6 +96,9 @@ class SimulatorState:
         self._marketplace_accounts: dict[str, MarketplaceAccount] = {}
         self._tokens: dict[tuple[str, str], IssuedToken] = {}
         self._faults: list[InjectedFault] = []
+        # Background faults: each request fails with this probability per kind (soak tests).
+        self._fault_rates: dict[str, float] = {}
+        self._fault_rng = random.Random()
         self._requests: list[dict[str, Any]] = []
         self._clock_offset = timedelta(0)
         self._orders = OrderBook()
@@ -509,7 +513,9 @@ class SimulatorState:
 
         `shipping` items are {"mode", "cost", "additional_cost"}; by default the tracked mode
         (THD / Tracked) alone."""
-        modes = shipping or [{"mode": TRACKED_MODE[api] if api in TRACKED_MODE else "THD"}]
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+            raise ValueError("quantity must be an integer >= 0")
+        modes = shipping or [{"mode": TRACKED_MODE.get(api, "THD")}]
         with self._lock:
             now = self.now()
             self._offer_book().put(
@@ -518,7 +524,7 @@ class SimulatorState:
                 StoredOffer(
                     sku=sku,
                     ean=ean,
-                    quantity=int(quantity),
+                    quantity=quantity,
                     price=None if price is None else Decimal(price),
                     shipping=tuple(
                         ShippingMode(
@@ -638,8 +644,20 @@ class SimulatorState:
         with self._lock:
             return [fault.as_dict() for fault in self._faults]
 
+    def set_fault_rates(self, rates: dict[str, float], *, seed: int | None = None) -> None:
+        """Fail requests at random, e.g. {"server_error": 0.1, "rate_limit": 0.05}; {} stops."""
+        for kind, rate in rates.items():
+            new_fault(kind)  # validates the kind
+            if not 0 <= rate <= 1:
+                raise ValueError("a fault rate is a probability from 0 to 1")
+        with self._lock:
+            self._fault_rates = dict(rates)
+            if seed is not None:
+                self._fault_rng.seed(seed)
+
     def take_fault(self, path: str, *, carries_token: bool) -> InjectedFault | None:
-        """Consume one use of the first armed fault that matches this request, if any."""
+        """Consume one use of the first armed fault that matches this request, if any; else
+        maybe a background fault at the configured rates."""
         with self._lock:
             for fault in self._faults:
                 if fault.matches(path, carries_token=carries_token):
@@ -647,6 +665,11 @@ class SimulatorState:
                     if fault.remaining <= 0:
                         self._faults.remove(fault)
                     return copy.copy(fault)
+            for kind, rate in self._fault_rates.items():
+                if self._fault_rng.random() < rate:
+                    fault = new_fault(kind, retry_after=1 if kind == "rate_limit" else None)
+                    if fault.matches(path, carries_token=carries_token):
+                        return fault
         return None
 
     # Request log
@@ -666,6 +689,7 @@ class SimulatorState:
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+            self._fault_rates = {}
             self._tokens.clear()
             self._clock_offset = timedelta(0)
             self._orders.clear()

@@ -326,11 +326,14 @@ class FileServer:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
         self.hits: list[str] = []
-        files, hits = self.files, self.hits
+        self.gate = threading.Event()  # cleared by hold(): answers wait until it is set
+        self.gate.set()
+        files, hits, gate = self.files, self.hits, self.gate
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 hits.append(self.path)
+                gate.wait(timeout=TIMEOUT)
                 body = files.get(self.path)
                 if body is None:
                     self.send_error(404)
@@ -345,12 +348,19 @@ class FileServer:
                 pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def hold(self) -> threading.Event:
+        """Make downloads hang until the returned event is set."""
+        self.gate.clear()
+        return self.gate
 
     def serve(self, data: bytes, name: str = "offers.zip") -> str:
         path = f"/{secrets.token_hex(8)}/{name}"
@@ -358,6 +368,7 @@ class FileServer:
         return self.base_url + path
 
     def stop(self) -> None:
+        self.gate.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

@@ -2,6 +2,8 @@
 GetOfferListPaginated and GetOfferList (§M7), read by namespace as a client must."""
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -11,9 +13,11 @@ from .helpers import (
     CONTENT_TYPES,
     MESSAGES,
     RELS,
+    TIMEOUT,
     XSI,
     c,
     el,
+    get_seller_information,
     marketplace_token,
     offers_xml,
     offers_zip,
@@ -162,16 +166,38 @@ def test_download_failure_answers_the_spec_message(simulator, token, file_server
     assert simulator.state.offer_packages("marketplace", LOGIN) == []
 
 
+def test_a_download_in_progress_holds_up_nothing_else(simulator, token, file_server):
+    gate = file_server.hold()
+    url = file_server.serve(offers_zip(offers_xml([full_offer()], package_type="Full")))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        submitted = pool.submit(submit, simulator, token, url)
+        deadline = time.monotonic() + TIMEOUT
+        while not file_server.hits and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert file_server.hits, "the simulator never fetched the zip"
+        assert not submitted.done()
+        assert get_seller_information(simulator, token).status_code == 200
+        assert simulator.state.offer_packages("marketplace", LOGIN) == []
+        gate.set()
+        result = submitted.result(timeout=TIMEOUT)
+
+    assert success(result)
+    assert len(simulator.state.offer_packages("marketplace", LOGIN)) == 1
+
+
 # GetOfferPackageSubmissionResult
 
 
 def test_status_is_nil_until_integrated(simulator, token, file_server):
+    simulator.state.package_integration_delay = 600
     package_id = submit_package(simulator, token, file_server, [full_offer()], package_type="Full")
 
     pending = submission_result(simulator, token, package_id)
-    simulator.state.advance_clock(29)
+    simulator.state.advance_clock(590)
     still_pending = submission_result(simulator, token, package_id)
-    simulator.state.advance_clock(1)
+    assert simulator.state.offers_for("marketplace", LOGIN) == {}
+    simulator.state.advance_clock(10)
     done = submission_result(simulator, token, package_id)
 
     for result in (pending, still_pending):
@@ -179,8 +205,8 @@ def test_status_is_nil_until_integrated(simulator, token, file_server):
         assert is_nil(result.find(c("PackageIntegrationStatus")))
         assert is_nil(result.find(c("OfferLogList")))
         assert result.findtext(c("NumberOfErrors")) == "0"
-    assert simulator.state.offers_for("marketplace", LOGIN)["SKU-1"]["quantity"] == 7
     assert done.findtext(c("PackageIntegrationStatus")) == "Integrated"
+    assert simulator.state.offers_for("marketplace", LOGIN)["SKU-1"]["quantity"] == 7
 
 
 def test_pending_status_can_read_integration_pending(simulator, token, file_server):
