@@ -222,8 +222,6 @@ class Product(models.Model):
     pending_package = models.ForeignKey(
         "OfferPackage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    pending_quantity = models.PositiveIntegerField(null=True, blank=True)
-    pending_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     # The last rejection: not resent until the offer changes
     rejected_quantity = models.PositiveIntegerField(null=True, blank=True)
     rejected_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -278,6 +276,25 @@ class OfferPackage(models.Model):
 
     def __str__(self) -> str:
         return f"package {self.package_id or self.pk}"
+
+
+class OfferPackageItem(models.Model):
+    """One offer a package carried, and Cdiscount's verdict on it."""
+
+    package = models.ForeignKey(OfferPackage, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    sku = models.CharField(max_length=100)
+    quantity = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    accepted = models.BooleanField(null=True)
+    error_code = models.CharField(max_length=20, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["package", "product"]),
+            models.Index(fields=["package", "sku"]),
+        ]
 
 
 class Job(models.Model):

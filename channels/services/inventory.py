@@ -16,14 +16,23 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
 from channels.cdiscount.results import OfferPackageStatus, OfferUpdate
-from channels.models import CdiscountAccount, Job, OfferPackage, OrderLine, Product
+from channels.models import (
+    CdiscountAccount,
+    Job,
+    JobLog,
+    OfferPackage,
+    OfferPackageItem,
+    OrderLine,
+    Product,
+)
 
 from .clients import cdiscount_client_for
 from .runs import JobOutcome, job_log
@@ -33,6 +42,8 @@ logger = logging.getLogger(__name__)
 MAX_OFFERS_PER_PACKAGE = 40_000  # §O5, §M6
 # A package with no result after this long is given up: its offers are sent again next run.
 PACKAGE_RESULT_DEADLINE = timedelta(hours=6)
+# Rows written or changed per SQL statement in set-based updates.
+ROWS_PER_STATEMENT = 5000
 # Cdiscount downloads a Marketplace API package from our URL for a day (§M6).
 PACKAGE_FILE_LIFETIME = timedelta(hours=24)
 
@@ -189,16 +200,24 @@ class InventoryUpload:
         with transaction.atomic():
             package.package_id = str(submission.package_id)
             package.save(update_fields=["package_id"])
-            by_id = {p.product_id: p for p in planned}
-            products = list(Product.objects.filter(pk__in=by_id))
-            for product in products:
-                offer = by_id[product.pk].offer
-                product.pending_package = package
-                product.pending_quantity = offer.quantity
-                product.pending_price = offer.price
-            Product.objects.bulk_update(
-                products, ["pending_package", "pending_quantity", "pending_price"], batch_size=2000
+            OfferPackageItem.objects.bulk_create(
+                (
+                    OfferPackageItem(
+                        package=package,
+                        product_id=item.product_id,
+                        sku=item.offer.sku,
+                        quantity=item.offer.quantity,
+                        price=item.offer.price,
+                    )
+                    for item in planned
+                ),
+                batch_size=ROWS_PER_STATEMENT,
             )
+            ids = [item.product_id for item in planned]
+            for start in range(0, len(ids), ROWS_PER_STATEMENT):
+                Product.objects.filter(pk__in=ids[start : start + ROWS_PER_STATEMENT]).update(
+                    pending_package=package
+                )
         job_log(
             self.job,
             _("Package %(id)s: %(n)d offers (%(kind)s).")
@@ -252,61 +271,64 @@ def offer_package_poll(*, package_pk: int) -> bool:
 
 
 def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
+    """Records each offer's verdict on its product, in a few set-based statements (a package
+    holds up to 40,000 offers)."""
     now = timezone.now()
-    results = {r.sku: r for r in status.results}
-    products = list(Product.objects.filter(pending_package=package))
-    accepted = rejected = 0
-    for product in products:
-        result = results.get(product.sku)
-        ok = result.accepted if result is not None else not status.rejected
-        if ok:
-            accepted += 1
-            product.accepted_quantity = product.pending_quantity
-            if product.pending_price is not None:
-                product.accepted_price = product.pending_price
-            product.accepted_at = now
-            product.offer_error_code = ""
-            product.offer_error_message = ""
-            product.offer_error_at = None
-            product.rejected_quantity = None
-            product.rejected_price = None
-        else:
-            rejected += 1
-            product.offer_error_code = (result.code if result else "") or ""
-            product.offer_error_message = (result.message if result else None) or _(
-                "Cdiscount rejected the whole package."
-            )
-            product.offer_error_at = now
-            product.rejected_quantity = product.pending_quantity
-            product.rejected_price = product.pending_price
-            if package.job_id:
-                job_log(
-                    package.job,
-                    f"{product.offer_error_code} {product.offer_error_message}".strip(),
-                    record=product.sku,
-                    is_error=True,
-                )
-        product.pending_package = None
-        product.pending_quantity = None
-        product.pending_price = None
+    items = OfferPackageItem.objects.filter(package=package)
+    verdicts: dict[tuple[bool, str, str], list[str]] = {}
+    default_ok = not status.rejected
+    whole_package = _("Cdiscount rejected the whole package.")
+    for result in status.results:
+        key = (result.accepted, result.code or "", "" if result.accepted else result.message or "")
+        verdicts.setdefault(key, []).append(result.sku)
     with transaction.atomic():
-        Product.objects.bulk_update(
-            products,
-            [
-                "accepted_quantity",
-                "accepted_price",
-                "accepted_at",
-                "offer_error_code",
-                "offer_error_message",
-                "offer_error_at",
-                "rejected_quantity",
-                "rejected_price",
-                "pending_package",
-                "pending_quantity",
-                "pending_price",
-            ],
-            batch_size=2000,
+        # Offers without a result of their own follow the package's outcome.
+        items.update(
+            accepted=default_ok, error_code="", error_message="" if default_ok else whole_package
         )
+        for (accepted, code, message), skus in verdicts.items():
+            for start in range(0, len(skus), ROWS_PER_STATEMENT):
+                items.filter(sku__in=skus[start : start + ROWS_PER_STATEMENT]).update(
+                    accepted=accepted,
+                    error_code="" if accepted else code,
+                    error_message="" if accepted else message or whole_package,
+                )
+        item = OfferPackageItem.objects.filter(package=package, product=OuterRef("pk"))
+        mine = Product.objects.filter(pending_package=package)
+        accepted = mine.filter(pk__in=items.filter(accepted=True).values("product_id")).update(
+            accepted_quantity=Subquery(item.values("quantity")[:1]),
+            accepted_price=Coalesce(Subquery(item.values("price")[:1]), F("accepted_price")),
+            accepted_at=now,
+            offer_error_code="",
+            offer_error_message="",
+            offer_error_at=None,
+            rejected_quantity=None,
+            rejected_price=None,
+            pending_package=None,
+        )
+        rejected = mine.filter(pk__in=items.filter(accepted=False).values("product_id")).update(
+            offer_error_code=Subquery(item.values("error_code")[:1]),
+            offer_error_message=Subquery(item.values("error_message")[:1]),
+            offer_error_at=now,
+            rejected_quantity=Subquery(item.values("quantity")[:1]),
+            rejected_price=Subquery(item.values("price")[:1]),
+            pending_package=None,
+        )
+        if package.job_id:
+            JobLog.objects.bulk_create(
+                (
+                    JobLog(
+                        job_id=package.job_id,
+                        record=sku[:100],
+                        message=f"{code} {message}".strip(),
+                        is_error=True,
+                    )
+                    for sku, code, message in items.filter(accepted=False).values_list(
+                        "sku", "error_code", "error_message"
+                    )
+                ),
+                batch_size=ROWS_PER_STATEMENT,
+            )
         package.state = (
             OfferPackage.State.REJECTED if status.rejected else OfferPackage.State.INTEGRATED
         )
@@ -324,9 +346,7 @@ def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
 
 
 def _give_up(package: OfferPackage) -> None:
-    Product.objects.filter(pending_package=package).update(
-        pending_package=None, pending_quantity=None, pending_price=None
-    )
+    Product.objects.filter(pending_package=package).update(pending_package=None)
     package.state = OfferPackage.State.EXPIRED
     package.finished_at = timezone.now()
     package.save()
