@@ -251,3 +251,32 @@ def test_the_order_timeline_and_its_redacted_export(simulator, account, alice_cl
             assert value not in text
     token = type(account).objects.get(pk=account.pk).access_token
     assert token not in text
+
+
+@pytest.mark.parametrize("api_name", ["octopia"])
+def test_a_silently_ignored_offer_update_is_caught_and_corrected(simulator, account, api_name):
+    Product.objects.create(company=account.company, sku="SKU-MUG", ean=MUG_EAN, quantity=10,
+                           price=Decimal("12.50"))
+    Product.objects.create(company=account.company, sku="SKU-TEA", ean=PRODUCTS[1].ean,
+                           quantity=4, price=Decimal("8.90"))
+    upload(simulator, account)
+    # Cdiscount answers "Integrated" for the next update of SKU-MUG but keeps the old stock.
+    simulator.state.ignore_next_offer_updates(api_name, SELLER[api_name], "SKU-MUG")
+    Product.objects.filter(sku="SKU-MUG").update(quantity=3)
+    job = upload(simulator, account)
+    assert job.counts["accepted"] == 1
+    offers = simulator.state.offers_for(api_name, SELLER[api_name])
+    assert offers["SKU-MUG"]["quantity"] == 10  # the silent failure
+    assert Product.objects.get(sku="SKU-MUG").accepted_quantity == 3  # what we were told
+    job = run(account, Job.Kind.OFFER_RECONCILIATION)
+    for package in job.packages.all():
+        while not offer_package_poll(package_pk=package.pk):
+            simulator.state.advance_clock(60)
+    job.refresh_from_db()
+    assert job.status == Job.Status.COMPLETED, job.message
+    assert job.message.startswith("1 offers drifted.")
+    assert job.counts["drifted"] == 1 and job.counts["sent"] == 1
+    mug = Product.objects.get(sku="SKU-MUG")
+    assert mug.drift_found_at is not None and "Cdiscount showed 10" in mug.drift_note
+    assert simulator.state.offers_for(api_name, SELLER[api_name])["SKU-MUG"]["quantity"] == 3
+    assert run(account, Job.Kind.OFFER_RECONCILIATION).message == "0 offers drifted."

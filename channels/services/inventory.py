@@ -388,6 +388,8 @@ def _finish_job_if_done(package: OfferPackage) -> None:
     )
     job.status = outcome.status
     job.message = outcome.message
+    if "drifted" in job.counts:  # a reconciliation: say what it found first
+        job.message = drift_summary(job.counts["drifted"]) + " " + outcome.message
     job.finished_at = timezone.now()
     job.save()
 
@@ -404,6 +406,10 @@ def package_file_for_download(token: str) -> Path | None:
 
 
 # Reconciliation --------------------------------------------------------------------------------
+def drift_summary(count: int) -> str:
+    return _("%(n)d offers drifted.") % {"n": count}
+
+
 def offers_reconcile(job: Job) -> JobOutcome:
     """Reads the offers back from Cdiscount and resends those that drifted from what it last
     accepted (a "success" that left an offer at its old quantity or price)."""
@@ -449,7 +455,7 @@ def offers_reconcile(job: Job) -> JobOutcome:
         ["accepted_at", "accepted_quantity", "accepted_price", "drift_found_at", "drift_note"],
         batch_size=2000,
     )
-    summary = _("%(n)d offers drifted.") % {"n": len(drifted)}
+    summary = drift_summary(len(drifted))
     if not drifted:
         return JobOutcome(summary, {"drifted": 0, "checked": len(remote)})
     outcome = InventoryUpload(job).run()
