@@ -255,10 +255,16 @@ def test_the_order_timeline_and_its_redacted_export(simulator, account, alice_cl
 
 @pytest.mark.parametrize("api_name", ["octopia"])
 def test_a_silently_ignored_offer_update_is_caught_and_corrected(simulator, account, api_name):
-    Product.objects.create(company=account.company, sku="SKU-MUG", ean=MUG_EAN, quantity=10,
-                           price=Decimal("12.50"))
-    Product.objects.create(company=account.company, sku="SKU-TEA", ean=PRODUCTS[1].ean,
-                           quantity=4, price=Decimal("8.90"))
+    Product.objects.create(
+        company=account.company, sku="SKU-MUG", ean=MUG_EAN, quantity=10, price=Decimal("12.50")
+    )
+    Product.objects.create(
+        company=account.company,
+        sku="SKU-TEA",
+        ean=PRODUCTS[1].ean,
+        quantity=4,
+        price=Decimal("8.90"),
+    )
     upload(simulator, account)
     # Cdiscount answers "Integrated" for the next update of SKU-MUG but keeps the old stock.
     simulator.state.ignore_next_offer_updates(api_name, SELLER[api_name], "SKU-MUG")

@@ -22,6 +22,16 @@ def log_in(page, live_server, username="alice"):
     expect(page.locator(".topbar .user")).to_have_text(username)
 
 
+def run_action_and_wait(page, live_server, company, action: str) -> None:
+    """Actions ▾ → `action` on General Settings, then the job page until the job ends; the
+    page follows the job by itself, without the seller reloading it."""
+    page.goto(f"{live_server.url}/companies/{company.pk}/cdiscount/settings/")
+    page.click("#actions-menu summary")
+    page.click(f"#actions-menu >> text={action}")
+    expect(page.locator(".messages")).to_contain_text("queued")
+    expect(page.locator("#job-panel [data-job-status]")).to_have_text("Completed", timeout=30_000)
+
+
 def test_connect_an_account_through_the_settings_page(page, live_server, simulator, alice, acme):
     log_in(page, live_server)
 
@@ -82,26 +92,16 @@ def test_a_bad_fee_is_refused_field_by_field_in_the_browser(page, live_server, a
 
 @pytest.mark.celery_worker
 def test_download_orders_from_the_actions_menu_with_a_real_worker(
-    page, live_server, celery_worker, simulator, alice, acme
+    page, live_server, celery_worker, simulator, alice, acme, octopia_account
 ):
     from tests.orders_support import PAID, add_order
 
-    account = CdiscountAccount.objects.get(company=acme)
-    account.username = DEMO_OCTOPIA["client_id"]
-    account.password = DEMO_OCTOPIA["client_secret"]
-    account.seller_id = DEMO_OCTOPIA["seller_id"]
-    account.save()
     number = add_order(simulator, "octopia", PAID["octopia"])
     reference = simulator.state.order("octopia", number)["reference"]
 
     log_in(page, live_server)
-    page.goto(f"{live_server.url}/companies/{acme.pk}/cdiscount/settings/")
-    page.click("#actions-menu summary")
-    page.click("#actions-menu >> text=Download Orders")
-    expect(page.locator(".messages")).to_contain_text("queued")
+    run_action_and_wait(page, live_server, acme, "Download Orders")
     expect(page.locator("h1")).to_contain_text("Order download")
-    # the page follows the job until it ends, without the seller reloading it
-    expect(page.locator("#job-panel [data-job-status]")).to_have_text("Completed", timeout=30_000)
     expect(page.locator("[data-job-message]")).to_contain_text("1 new")
 
     page.goto(f"{live_server.url}/companies/{acme.pk}/orders/")
@@ -112,18 +112,13 @@ def test_download_orders_from_the_actions_menu_with_a_real_worker(
 
 @pytest.mark.celery_worker
 def test_ship_an_order_from_its_page_and_see_it_confirmed(
-    page, live_server, celery_worker, simulator, alice, acme
+    page, live_server, celery_worker, simulator, alice, acme, octopia_account
 ):
     from channels.models import Order
     from tests.orders_support import PAID, add_order, download
 
-    account = CdiscountAccount.objects.get(company=acme)
-    account.username = DEMO_OCTOPIA["client_id"]
-    account.password = DEMO_OCTOPIA["client_secret"]
-    account.seller_id = DEMO_OCTOPIA["seller_id"]
-    account.save()
     number = add_order(simulator, "octopia", PAID["octopia"])
-    download(account)
+    download(octopia_account)
     order = Order.objects.get(order_number=number)
 
     log_in(page, live_server)
@@ -134,10 +129,7 @@ def test_ship_an_order_from_its_page_and_see_it_confirmed(
     expect(page.locator(".messages")).to_contain_text("Shipment recorded")
     expect(page.locator("[data-field=upload_status]")).to_contain_text("Waiting to be sent")
 
-    page.goto(f"{live_server.url}/companies/{acme.pk}/cdiscount/settings/")
-    page.click("#actions-menu summary")
-    page.click("#actions-menu >> text=Upload Fulfillment")
-    expect(page.locator("#job-panel [data-job-status]")).to_have_text("Completed", timeout=30_000)
+    run_action_and_wait(page, live_server, acme, "Upload Fulfillment")
     page.goto(f"{live_server.url}/companies/{acme.pk}/orders/{order.pk}/")
     expect(page.locator("[data-field=upload_status]")).to_contain_text("Confirmed by Cdiscount")
     expect(page.locator("[data-field=status]")).to_have_text("Shipped")
