@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -359,3 +360,88 @@ class ShipmentForm(forms.Form):
             tracking_url=self.cleaned_data.get("tracking_url") or "",
             ship_date=self.cleaned_data["ship_date"],
         )
+
+
+# The General Settings page, panel by panel (PRODUCT.md §1): each option with the one-line
+# description shown beside it, in the read-only view and in the Edit form alike.
+SETTINGS_PANELS = (
+    (
+        "credentials",
+        _("Credentials"),
+        (
+            (
+                "enabled",
+                _(
+                    "The company is live on Cdiscount: automatic updates are sent and received "
+                    "only when on."
+                ),
+            ),
+            ("api", _("Which Cdiscount API this account uses.")),
+            (
+                "username",
+                _(
+                    "Octopia: the client ID. Marketplace API: the API login, your seller login "
+                    "followed by -api."
+                ),
+            ),
+            (
+                "password",
+                _("Octopia: the client secret. Marketplace API: the password of the -api login."),
+            ),
+            ("seller_id", _("Octopia only: your numeric seller ID.")),
+        ),
+    ),
+    (
+        "options",
+        _("Options"),
+        (
+            ("safety_qty", _("Default safety quantity for products on Cdiscount.")),
+            ("shipping_fee", _("Default shipping fee.")),
+            ("additional_shipping_fee", _("Default additional shipping fee.")),
+        ),
+    ),
+    (
+        "controls",
+        _("Controls"),
+        (
+            ("enable_inventory_upload", _("Send inventory updates automatically.")),
+            ("exclude_price_upload", _("Stop sending prices automatically.")),
+            ("enable_order_download", _("Download orders automatically.")),
+            ("allow_unpaid_order", _("Also download unpaid orders.")),
+            (
+                "enable_order_fulfillment_upload",
+                _("Send tracking information and ship date automatically."),
+            ),
+        ),
+    ),
+)
+
+
+def settings_panels(account: CdiscountAccount, form: GeneralSettingsForm | None = None):
+    """The panels' rows: with `form`, its bound fields; without, the values to show (a secret
+    only as whether one is stored)."""
+    panels = []
+    for key, title, options in SETTINGS_PANELS:
+        rows = []
+        for name, description in options:
+            model_field = CdiscountAccount._meta.get_field(name)
+            row = {"name": name, "label": model_field.verbose_name, "help": description}
+            if form is not None:
+                row["field"] = form[name]
+                if form.fields[name].help_text:
+                    row["help"] = ""  # the field says it under the input
+            elif name == "seller_id" and not account.is_octopia:
+                continue
+            elif name == "password":
+                row.update(kind="password", value=account.has_password)
+            elif name == "api":
+                row.update(kind="text", value=account.get_api_display())
+            elif isinstance(model_field, models.BooleanField):
+                row.update(kind="bool", value=getattr(account, name))
+            elif isinstance(model_field, models.DecimalField):
+                row.update(kind="money", value=getattr(account, name))
+            else:
+                row.update(kind="text", value=getattr(account, name))
+            rows.append(row)
+        panels.append({"id": key, "title": title, "rows": rows})
+    return panels

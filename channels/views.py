@@ -27,6 +27,7 @@ from .forms import (
     OrderFilterForm,
     ProductOverridesForm,
     ShipmentForm,
+    settings_panels,
 )
 from .models import AcceptanceRequest, Job, Order, OrderEvent, Product, Shipment
 from .selectors import (
@@ -82,6 +83,7 @@ def general_settings(request, company_id: int):
         {
             "company": account.company,
             "account": account,
+            "panels": settings_panels(account),
             "changes": account.settings_changes.select_related("user")[:10],
             "job_status": job_status_strip(account),
         },
@@ -109,7 +111,12 @@ def general_settings_edit(request, company_id: int):
     return render(
         request,
         "channels/general_settings_edit.html",
-        {"company": account.company, "account": account, "form": form},
+        {
+            "company": account.company,
+            "account": account,
+            "form": form,
+            "panels": settings_panels(account, form),
+        },
     )
 
 
