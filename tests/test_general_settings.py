@@ -253,3 +253,8 @@ def test_secrets_are_not_readable_in_the_database_row(acme):
 def test_cancel_returns_to_the_read_only_view(alice_client, acme):
     body = alice_client.get(edit_url(acme)).content.decode()
     assert f'id="cancel-button" href="{view_url(acme)}"' in body
+
+
+def test_a_zero_safety_quantity_shows_as_zero(alice_client, acme):
+    body = alice_client.get(view_url(acme)).content.decode()
+    assert '<td data-field="safety_qty">0</td>' in body
