@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from channels.models import Company, Membership
+from channels.models import Company, Membership, Product
 from channels.services.accounts import company_create
+from channels.simulator.catalogue import PRODUCTS as SIMULATED_CATALOGUE
 
 DEMO_COMPANY = "Demo Shop"
 DEMO_USERNAME = "demo"
@@ -130,6 +131,20 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         Membership.objects.get_or_create(user=user, company=company)
+        if not Product.objects.filter(company=company).exists():
+            # The products the simulated Cdiscount knows, so orders can be accepted and stock
+            # sent from the first minute.
+            Product.objects.bulk_create(
+                Product(
+                    company=company,
+                    sku=item.sku,
+                    ean=item.ean,
+                    title=item.name,
+                    quantity=25,
+                    price=item.price,
+                )
+                for item in SIMULATED_CATALOGUE
+            )
         if not settings.DEBUG:
             self.stderr.write("Warning: DEBUG is off; `make run` is meant for development.")
         return DEMO_USERNAME, password
