@@ -303,6 +303,7 @@ class ShipmentForm(forms.Form):
     carrier = forms.CharField(label=_("Carrier"), max_length=100)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
     tracking_url = forms.URLField(
+        assume_scheme="https",
         label=_("Tracking URL"),
         required=False,
         max_length=500,
