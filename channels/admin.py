@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import CdiscountAccount, Company, Membership, SettingsChange
+from .models import CdiscountAccount, Company, Job, Membership, Order, Product, SettingsChange
 
 
 class MembershipInline(admin.TabularInline):
@@ -36,3 +36,34 @@ class CdiscountAccountAdmin(admin.ModelAdmin):
 class SettingsChangeAdmin(admin.ModelAdmin):
     list_display = ("account", "user", "source", "changed_at", "fields")
     readonly_fields = ("account", "user", "source", "changed_at", "fields")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: staff look, the jobs and services write."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "account", "kind", "trigger", "status", "created_at", "finished_at")
+    list_filter = ("kind", "status", "trigger")
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ("order_number", "reference", "account", "status", "paid", "ordered_at")
+    list_filter = ("status", "paid")
+    search_fields = ("order_number", "reference")
+    exclude = ("raw_payload",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "ean", "company", "quantity", "price", "excluded", "accepted_at")
+    search_fields = ("sku", "ean", "title")
+    list_filter = ("excluded",)

@@ -103,3 +103,26 @@ def test_healthz_answers_without_login(client, db):
     response = client.get("/healthz/")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_staff_admin_never_shows_secrets(client, db, acme):
+    from django.contrib.auth import get_user_model
+
+    account = acme.cdiscount_account
+    account.password = "admin-must-not-show-this"
+    account.access_token = "token-admin-must-not-show-0123456789"
+    account.save()
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    for url in (
+        f"/admin/channels/cdiscountaccount/{account.pk}/change/",
+        "/admin/channels/cdiscountaccount/",
+        "/admin/channels/job/",
+        "/admin/channels/order/",
+        "/admin/channels/product/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "admin-must-not-show-this" not in body
+        assert "token-admin-must-not-show-0123456789" not in body
