@@ -292,3 +292,19 @@ def test_the_first_run_looks_back_thirty_days(simulator, octopia_account):
     listing = [r for r in simulator.state.requests if r["path"].endswith("/orders")]
     expected = (timezone.now() - timedelta(days=30)).strftime("%Y-%m-%dT%H")
     assert listing[0]["query"]["updatedAtMin"].startswith(expected)
+
+
+def test_a_stored_unpaid_order_keeps_following_cdiscount_after_unpaid_is_switched_off(
+    simulator, account, api
+):
+    account.allow_unpaid_order = True
+    account.save()
+    number = add_order(simulator, api, UNPAID[api])
+    download(account)
+    account.allow_unpaid_order = False
+    account.save()
+    cancelled = "Cancelled" if api == "octopia" else "CancelledByCustomer"
+    simulator.state.set_order_status(api, number, cancelled)
+    job = download(account)
+    assert job.counts["updated"] == 1
+    assert Order.objects.get(order_number=number).status == cancelled

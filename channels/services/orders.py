@@ -200,8 +200,15 @@ class OrderDownload:
             if order.awaiting_acceptance:
                 self._consider_acceptance(client, order, products)
         to_store = []
+        # An order already stored keeps following Cdiscount (a cancellation, say), even if
+        # unpaid orders were allowed then and are not now.
+        stored = set(
+            Order.objects.filter(
+                account=self.account, order_number__in=[o.order_id for o in orders]
+            ).values_list("order_number", flat=True)
+        )
         for order in orders:
-            if order.paid or self.account.allow_unpaid_order:
+            if order.paid or self.account.allow_unpaid_order or order.order_id in stored:
                 to_store.append(order)
             else:
                 # Not stored and not lost: fetched again by later runs until it is paid.
