@@ -10,6 +10,15 @@ from tests.orders_support import PAID, add_order
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def enabled_account(request):
+    """Scheduled jobs run only for enabled accounts: these tests' account is enabled."""
+    if "octopia_account" in request.fixturenames:
+        account = request.getfixturevalue("octopia_account")
+        account.enabled = True
+        account.save()
+
+
 def new_job(account):
     return job_create(account=account, kind=Job.Kind.ORDER_DOWNLOAD, trigger="scheduled")
 
@@ -102,3 +111,15 @@ def test_stalled_jobs_are_failed_and_their_lock_freed(simulator, octopia_account
     assert job.status == Job.Status.FAILED and "stopped before it ended" in job.message
     assert not JobLock.objects.exists()
     assert job_run(job_id=new_job(octopia_account).pk).status == Job.Status.COMPLETED
+
+
+def test_a_scheduled_job_of_an_account_switched_off_meanwhile_is_cancelled(
+    simulator, octopia_account
+):
+    octopia_account.enabled = False
+    octopia_account.save()
+    job = job_run(job_id=new_job(octopia_account).pk)
+    assert job.status == Job.Status.CANCELLED
+    assert simulator.state.requests == []
+    manual = job_create(account=octopia_account, kind=Job.Kind.ORDER_DOWNLOAD, trigger="manual")
+    assert job_run(job_id=manual.pk).status == Job.Status.COMPLETED

@@ -110,6 +110,12 @@ def job_execute(
     job = Job.objects.select_related("account__company").filter(pk=job_id).first()
     if job is None or job.is_finished:
         return job
+    if job.trigger == Job.Trigger.SCHEDULED and (
+        not job.account.enabled or job.account.sync_paused_at
+    ):
+        # Switched off (or paused) between the dispatch and the run: automatic work stops.
+        _finish(job, Job.Status.CANCELLED, _("Cancelled: the account is not enabled for sync."))
+        return job
     if not lock_acquire(job=job):
         holder = JobLock.objects.filter(account_id=job.account_id, kind=job.kind).first()
         running = holder.job_id if holder else "?"
