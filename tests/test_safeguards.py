@@ -286,3 +286,32 @@ def test_a_silently_ignored_offer_update_is_caught_and_corrected(simulator, acco
     assert mug.drift_found_at is not None and "Cdiscount showed 10" in mug.drift_note
     assert simulator.state.offers_for(api_name, SELLER[api_name])["SKU-MUG"]["quantity"] == 3
     assert run(account, Job.Kind.OFFER_RECONCILIATION).message == "0 offers drifted."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marketplace_drift_is_caught_and_corrected(
+    simulator, marketplace_account, live_server, settings
+):
+    settings.PUBLIC_BASE_URL = live_server.url  # Cdiscount downloads the zip from the app
+    simulator.state.package_integration_delay = 0
+    account = marketplace_account
+    account.safety_qty = 0
+    account.enable_inventory_upload = True
+    account.save()
+    Product.objects.create(
+        company=account.company, sku="SKU-MUG", ean=MUG_EAN, quantity=10, price=Decimal("12.50")
+    )
+    upload(simulator, account)
+    simulator.state.ignore_next_offer_updates("marketplace", SELLER["marketplace"], "SKU-MUG")
+    Product.objects.filter(sku="SKU-MUG").update(quantity=6)
+    upload(simulator, account)
+    offers = simulator.state.offers_for("marketplace", SELLER["marketplace"])
+    assert offers["SKU-MUG"]["quantity"] == 10
+    job = run(account, Job.Kind.OFFER_RECONCILIATION)
+    for package in job.packages.all():
+        while not offer_package_poll(package_pk=package.pk):
+            simulator.state.advance_clock(60)
+    job.refresh_from_db()
+    assert job.counts["drifted"] == 1, job.message
+    offers = simulator.state.offers_for("marketplace", SELLER["marketplace"])
+    assert offers["SKU-MUG"]["quantity"] == 6
