@@ -47,16 +47,15 @@ def orders_for_account(account, *, status="", paid="", date_from=None, date_to=N
 
 def job_status_strip(account) -> list[dict]:
     """Per job kind: the last run and when the schedule runs next (PRODUCT.md §2)."""
-    from .services.schedules import next_run_at
+    from .services.schedules import next_run_at, periodic_tasks_by_kind
 
-    strip = []
-    for kind, label in Job.Kind.choices:
-        strip.append(
-            {
-                "kind": kind,
-                "label": label,
-                "last": Job.objects.filter(account=account, kind=kind).first(),
-                "next_run": next_run_at(account, kind),
-            }
-        )
-    return strip
+    tasks = periodic_tasks_by_kind()  # read once for every kind
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "last": Job.objects.filter(account=account, kind=kind).first(),
+            "next_run": next_run_at(account, kind, tasks),
+        }
+        for kind, label in Job.Kind.choices
+    ]

@@ -35,7 +35,7 @@ from channels.models import (
 )
 
 from .clients import cdiscount_client_for
-from .runs import JobOutcome, job_log
+from .runs import JobOutcome, job_finish, job_log
 
 logger = logging.getLogger(__name__)
 
@@ -386,12 +386,10 @@ def _finish_job_if_done(package: OfferPackage) -> None:
         succeeded=accepted,
         failed=rejected + expired,
     )
-    job.status = outcome.status
-    job.message = outcome.message
+    message = outcome.message
     if "drifted" in job.counts:  # a reconciliation: say what it found first
-        job.message = drift_summary(job.counts["drifted"]) + " " + outcome.message
-    job.finished_at = timezone.now()
-    job.save()
+        message = drift_summary(job.counts["drifted"]) + " " + message
+    job_finish(job, outcome.status, message)
 
 
 def package_file_for_download(token: str) -> Path | None:

@@ -114,13 +114,13 @@ def job_execute(
         not job.account.enabled or job.account.sync_paused_at
     ):
         # Switched off (or paused) between the dispatch and the run: automatic work stops.
-        _finish(job, Job.Status.CANCELLED, _("Cancelled: the account is not enabled for sync."))
+        job_finish(job, Job.Status.CANCELLED, _("Cancelled: the account is not enabled for sync."))
         return job
     if not lock_acquire(job=job):
         holder = JobLock.objects.filter(account_id=job.account_id, kind=job.kind).first()
         running = holder.job_id if holder else "?"
         message = _("Skipped: already running (job #%(job)s).") % {"job": running}
-        _finish(job, Job.Status.SKIPPED, message)
+        job_finish(job, Job.Status.SKIPPED, message)
         return job
     context = job_context.set({"account": job.account_id, "job": job.pk})
     job.status = Job.Status.PROCESSING
@@ -155,12 +155,12 @@ def job_execute(
             job.save(update_fields=["status", "message", "trace_id"])
         else:
             job_log(job, message, is_error=True)
-            _finish(job, Job.Status.FAILED, message)
+            job_finish(job, Job.Status.FAILED, message)
         if isinstance(exc, errors.AuthenticationError | errors.PermissionDeniedError):
             account_auth_failed(account=job.account, sentence=message)
     except Exception:
         logger.exception("job %s: unexpected error", job.pk)
-        _finish(
+        job_finish(
             job,
             Job.Status.FAILED,
             _(
@@ -177,14 +177,15 @@ def job_execute(
             job.message = outcome.message
             job.save(update_fields=["counts", "succeeded", "failed", "message"])
         else:
-            _finish(job, outcome.status, outcome.message)
+            job_finish(job, outcome.status, outcome.message)
     finally:
         lock_release(job=job)
         job_context.reset(context)
     return job
 
 
-def _finish(job: Job, status: str, message: str) -> None:
+def job_finish(job: Job, status: str, message: str) -> None:
+    """Ends a job: its status, message and end time, recorded and logged."""
     job.status = status
     job.message = message
     job.finished_at = timezone.now()
@@ -209,7 +210,7 @@ def jobs_reap_stalled() -> int:
     )
     count = 0
     for job in stalled.select_related("account"):
-        _finish(
+        job_finish(
             job,
             Job.Status.FAILED,
             _(

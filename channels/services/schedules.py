@@ -27,33 +27,39 @@ MAINTENANCE = ("Cdiscount: stalled jobs", "channels.tasks.reap_stalled_jobs", 5)
 
 def schedules_ensure_defaults() -> None:
     """Creates the default beat schedules that are missing (after every migrate)."""
-    for kind, (name, minutes) in DEFAULT_SCHEDULES.items():
+    rows = [
+        (name, TASK, json.dumps({"kind": kind}), minutes)
+        for kind, (name, minutes) in DEFAULT_SCHEDULES.items()
+    ]
+    name, task, minutes = MAINTENANCE
+    rows.append((name, task, "{}", minutes))
+    for name, task, kwargs, minutes in rows:
         interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
         PeriodicTask.objects.get_or_create(
-            name=name,
-            defaults={"task": TASK, "interval": interval, "kwargs": json.dumps({"kind": kind})},
+            name=name, defaults={"task": task, "interval": interval, "kwargs": kwargs}
         )
-    name, task, minutes = MAINTENANCE
-    interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
-    PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
 
 
-def _periodic_task(kind: str) -> PeriodicTask | None:
+def periodic_tasks_by_kind() -> dict[str, PeriodicTask]:
+    """The enabled dispatch schedules, by the job kind each runs."""
+    tasks = {}
     for task in PeriodicTask.objects.filter(task=TASK, enabled=True).select_related("interval"):
         try:
-            if json.loads(task.kwargs or "{}").get("kind") == kind:
-                return task
+            kind = json.loads(task.kwargs or "{}").get("kind")
         except (ValueError, AttributeError):
             continue  # an admin's malformed edit: that row schedules nothing we know
-    return None
+        tasks.setdefault(kind, task)
+    return tasks
 
 
-def next_run_at(account: CdiscountAccount, kind: str) -> datetime | None:
+def next_run_at(
+    account: CdiscountAccount, kind: str, tasks: dict[str, PeriodicTask] | None = None
+) -> datetime | None:
     """When beat next runs this kind for the account; None if it would not run for it."""
     control = CONTROL.get(kind)
     if control is None or not account.enabled or not getattr(account, control):
         return None
-    task = _periodic_task(kind)
+    task = (tasks if tasks is not None else periodic_tasks_by_kind()).get(kind)
     if task is None or task.interval is None:
         return None
     every = task.interval.schedule.run_every
