@@ -606,3 +606,26 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_number} {self.kind}"
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        account_id: int,
+        order_number: str,
+        kind: str,
+        message: str,
+        ok: bool = True,
+        exc=None,
+        job=None,
+    ) -> "OrderEvent":
+        """An unsaved event, with the Cdiscount trace id of `exc` when it failed."""
+        return cls(
+            account_id=account_id,
+            order_number=order_number,
+            job=job,
+            kind=kind,
+            ok=ok,
+            message=message[:1000],
+            trace_id=(getattr(exc, "trace_id", None) or "")[:100],
+        )

@@ -291,15 +291,15 @@ def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
 
 
 def _event(job: Job, order: Order, message: str, *, ok: bool = True, exc=None) -> None:
-    OrderEvent.objects.create(
+    OrderEvent.of(
         account_id=order.account_id,
         order_number=order.order_number,
-        job=job,
         kind=OrderEvent.Kind.SHIPMENT,
+        message=message,
         ok=ok,
-        message=message[:1000],
-        trace_id=(getattr(exc, "trace_id", None) or "")[:100],
-    )
+        exc=exc,
+        job=job,
+    ).save()
 
 
 def _confirm(shipment: Shipment) -> None:

@@ -366,14 +366,14 @@ class OrderDownload:
 
     def _event(self, order, kind: str, message: str, *, ok: bool = True, exc=None) -> None:
         self.events.append(
-            OrderEvent(
-                account=self.account,
+            OrderEvent.of(
+                account_id=self.account.pk,
                 order_number=order.order_id,
-                job=self.job,
                 kind=kind,
+                message=message,
                 ok=ok,
-                message=message[:1000],
-                trace_id=(getattr(exc, "trace_id", None) or "")[:100],
+                exc=exc,
+                job=self.job,
             )
         )
 
@@ -480,14 +480,14 @@ def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None
         (client.accept_order if accept else client.refuse_order)(order)
     except errors.CdiscountError as exc:
         sentence = cdiscount_error_sentence(exc)
-        OrderEvent.objects.create(
-            account=account,
+        OrderEvent.of(
+            account_id=account.pk,
             order_number=request.order_number,
             kind=kind,
-            ok=False,
             message=sentence,
-            trace_id=(exc.trace_id or "")[:100],
-        )
+            ok=False,
+            exc=exc,
+        ).save()
         raise AcceptanceFailed(sentence) from None
     request.status = (
         AcceptanceRequest.Status.ACCEPTED if accept else AcceptanceRequest.Status.REFUSED
@@ -495,13 +495,13 @@ def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None
     request.decided_by = user.get_username()
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
-    OrderEvent.objects.create(
-        account=account,
+    OrderEvent.of(
+        account_id=account.pk,
         order_number=request.order_number,
         kind=kind,
         message=(_("Accepted by %(user)s.") if accept else _("Refused by %(user)s."))
         % {"user": user.get_username()},
-    )
+    ).save()
 
 
 def order_timeline_redacted(order: Order) -> dict:
