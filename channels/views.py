@@ -56,8 +56,12 @@ from .services.tokens import account_get_token, account_test_token
 from .tasks import queue_job
 
 
-def _activate_company_time_zone(company) -> None:
-    timezone.activate(company.time_zone)
+def _company_account(request, company_id: int):
+    """The Cdiscount account of one of the user's companies (404 otherwise); its pages show
+    times in the company's time zone (PRODUCT.md §7)."""
+    account = account_for_user(request.user, company_id)
+    timezone.activate(account.company.time_zone)
+    return account
 
 
 @login_required
@@ -75,8 +79,7 @@ def company_settings(request, company_id: int):
 
 @login_required
 def general_settings(request, company_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     return render(
         request,
         "channels/general_settings.html",
@@ -92,8 +95,7 @@ def general_settings(request, company_id: int):
 
 @login_required
 def general_settings_edit(request, company_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     if request.method == "POST":
         form = GeneralSettingsForm(request.POST, instance=account)
         if form.is_valid():
@@ -127,8 +129,7 @@ def _report(request, result) -> None:
 @login_required
 @require_POST
 def action_get_token(request, company_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     _report(request, account_get_token(account_id=account.pk))
     return redirect("channels:general_settings", company_id=account.company_id)
 
@@ -136,7 +137,7 @@ def action_get_token(request, company_id: int):
 @login_required
 @require_POST
 def action_test_token(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     _report(request, account_test_token(account_id=account.pk))
     return redirect("channels:general_settings", company_id=account.company_id)
 
@@ -172,14 +173,13 @@ def _start_job(request, account, kind: str, options: dict | None = None):
 @login_required
 @require_POST
 def action_download_orders(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     return _start_job(request, account, Job.Kind.ORDER_DOWNLOAD)
 
 
 @login_required
 def job_list(request, company_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     form = JobFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     page = Paginator(jobs_for_account(account, **filters), 50).get_page(request.GET.get("page"))
@@ -192,8 +192,7 @@ def job_list(request, company_id: int):
 
 @login_required
 def job_detail(request, company_id: int, job_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     job = get_object_or_404(Job, pk=job_id, account=account)
     return render(
         request,
@@ -205,7 +204,7 @@ def job_detail(request, company_id: int, job_id: int):
 @login_required
 def job_status(request, company_id: int, job_id: int):
     """What the job page polls while the job runs (no full-page reload)."""
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     job = get_object_or_404(Job, pk=job_id, account=account)
     return JsonResponse(
         {
@@ -225,7 +224,7 @@ def job_status(request, company_id: int, job_id: int):
 @login_required
 def job_output(request, company_id: int, job_id: int):
     """The job's log lines as CSV: one line per record with its error flag."""
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     job = get_object_or_404(Job, pk=job_id, account=account)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}.csv"'
@@ -239,8 +238,7 @@ def job_output(request, company_id: int, job_id: int):
 # Orders ------------------------------------------------------------------------------------
 @login_required
 def order_list(request, company_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     form = OrderFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     orders = orders_for_account(account, **filters)
@@ -273,8 +271,7 @@ def order_list(request, company_id: int):
 
 @login_required
 def order_detail(request, company_id: int, order_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     order = get_object_or_404(Order, pk=order_id, account=account)
     shipment = Shipment.objects.filter(order=order).first()
     if request.method == "POST":
@@ -330,7 +327,7 @@ def order_detail(request, company_id: int, order_id: int):
 @login_required
 @require_POST
 def shipment_import(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
 
     def run_import(content: bytes) -> str:
         count = shipments_import_csv(account=account, content=content, user=request.user)
@@ -343,7 +340,7 @@ def shipment_import(request, company_id: int):
 @login_required
 @require_POST
 def action_upload_fulfillment(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     return _start_job(request, account, Job.Kind.FULFILLMENT_UPLOAD)
 
 
@@ -357,8 +354,7 @@ PRODUCT_FILTERS = {
 
 @login_required
 def product_list(request, company_id: int):
-    account = account_for_user(request.user, company_id)
-    _activate_company_time_zone(account.company)
+    account = _company_account(request, company_id)
     products = Product.objects.filter(company=account.company)
     q = request.GET.get("q", "").strip()[:100]
     if q:
@@ -400,7 +396,7 @@ def product_list(request, company_id: int):
 @login_required
 @require_POST
 def product_import(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     _handle_csv_upload(
         request,
         lambda content: products_import_csv(company=account.company, content=content).sentence(),
@@ -437,7 +433,7 @@ def _report_csv_problems(request, exc: CsvImportError) -> None:
 
 @login_required
 def product_export(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="products.csv"'
     products_export_csv(company=account.company, out=response)
@@ -446,7 +442,7 @@ def product_export(request, company_id: int):
 
 @login_required
 def product_edit(request, company_id: int, product_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     product = get_object_or_404(Product, pk=product_id, company=account.company)
     form = ProductOverridesForm(request.POST or None, instance=product)
     if request.method == "POST" and form.is_valid():
@@ -463,7 +459,7 @@ def product_edit(request, company_id: int, product_id: int):
 @login_required
 @require_POST
 def action_upload_inventory(request, company_id: int):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     full = request.POST.get("full") == "1"
     return _start_job(request, account, Job.Kind.INVENTORY_UPLOAD, options={"full": full})
 
@@ -487,7 +483,7 @@ PREVIEW_ROWS = 500
 @login_required
 def inventory_preview(request, company_id: int):
     """Exactly which offers the next upload would send, and why; nothing is sent."""
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     full = request.GET.get("full") == "1"
     planned = list(itertools.islice(plan_offers(account, full=full), PREVIEW_ROWS + 1))
     return render(
@@ -506,7 +502,7 @@ def inventory_preview(request, company_id: int):
 @login_required
 @require_POST
 def acceptance_decide_view(request, company_id: int, request_id: int, decision: str):
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     pending = get_object_or_404(
         AcceptanceRequest, pk=request_id, account=account, status=AcceptanceRequest.Status.PENDING
     )
@@ -527,7 +523,7 @@ def acceptance_decide_view(request, company_id: int, request_id: int, decision: 
 @login_required
 def order_timeline_export(request, company_id: int, order_id: int):
     """The order's exchanges with Cdiscount for support: no customer data, no secret."""
-    account = account_for_user(request.user, company_id)
+    account = _company_account(request, company_id)
     order = get_object_or_404(Order, pk=order_id, account=account)
     payload = order_timeline_redacted(order)
     response = JsonResponse(payload, json_dumps_params={"indent": 2, "ensure_ascii": False})
