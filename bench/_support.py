@@ -64,6 +64,14 @@ class SimulatorProcess:
         self.process.stdin.close()
         self.process.wait(timeout=30)
 
+    def point_settings_here(self, *, timeout: float) -> None:
+        """The app's four Cdiscount URLs at this simulator, with a bench-sized timeout."""
+        from django.conf import settings
+
+        for key, url in self.urls().items():
+            setattr(settings, key, url)
+        settings.CDISCOUNT_TIMEOUT = timeout
+
     def urls(self) -> dict[str, str]:
         return {
             "CDISCOUNT_AUTH_URL": f"{self.url}/auth/realms/maas/protocol/openid-connect/token",
@@ -80,6 +88,22 @@ class SimulatorProcess:
         )
         response.raise_for_status()
         return response.json() if response.content else None
+
+
+def demo_octopia_account(company_name: str, **fields):
+    """A company whose account holds the simulator's demo Octopia credentials."""
+    from channels.services.accounts import company_create
+    from channels.simulator import DEMO_OCTOPIA
+
+    company = company_create(name=company_name)
+    account = company.cdiscount_account
+    account.username = DEMO_OCTOPIA["client_id"]
+    account.password = DEMO_OCTOPIA["client_secret"]
+    account.seller_id = DEMO_OCTOPIA["seller_id"]
+    for name, value in fields.items():
+        setattr(account, name, value)
+    account.save()
+    return account
 
 
 def peak_rss_mb() -> float:

@@ -17,7 +17,14 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import DEFAULT_DATABASE_URL, SimulatorProcess, Timer, peak_rss_mb, setup_django
+from _support import (
+    DEFAULT_DATABASE_URL,
+    SimulatorProcess,
+    Timer,
+    demo_octopia_account,
+    peak_rss_mb,
+    setup_django,
+)
 
 
 def ean13(n: int) -> str:
@@ -33,34 +40,25 @@ def main() -> int:
     args = parser.parse_args()
     setup_django(args.database_url)
 
-    from django.conf import settings
-
     from channels.cdiscount import MarketplaceClient
     from channels.cdiscount.results import OfferUpdate
     from channels.models import Job, Product
-    from channels.services.accounts import company_create
     from channels.services.inventory import offer_package_poll
     from channels.services.jobs import job_create, job_run
     from channels.simulator import DEMO_OCTOPIA
 
     with SimulatorProcess() as simulator:
-        for key, url in simulator.urls().items():
-            setattr(settings, key, url)
-        settings.CDISCOUNT_TIMEOUT = 120
+        simulator.point_settings_here(timeout=120)
         eans = [ean13(i) for i in range(args.products)]
         simulator.control(
             "POST",
             "known-eans",
             {"api": "octopia", "seller": DEMO_OCTOPIA["seller_id"], "eans": eans},
         )
-        company = company_create(name="Bench catalogue")
-        account = company.cdiscount_account
-        account.username = DEMO_OCTOPIA["client_id"]
-        account.password = DEMO_OCTOPIA["client_secret"]
-        account.seller_id = DEMO_OCTOPIA["seller_id"]
-        account.shipping_fee = Decimal("4.90")
-        account.enable_inventory_upload = True
-        account.save()
+        account = demo_octopia_account(
+            "Bench catalogue", shipping_fee=Decimal("4.90"), enable_inventory_upload=True
+        )
+        company = account.company
         Product.objects.bulk_create(
             (
                 Product(
@@ -76,7 +74,7 @@ def main() -> int:
         )
 
         def run() -> Job:
-            job = job_create(account=account, kind=Job.Kind.INVENTORY_UPLOAD)
+            job = job_create(account=account, kind=Job.Kind.INVENTORY_UPLOAD, trigger="manual")
             job = job_run(job_id=job.pk)
             for package in job.packages.all():
                 while not offer_package_poll(package_pk=package.pk):

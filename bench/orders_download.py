@@ -12,7 +12,14 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import DEFAULT_DATABASE_URL, SimulatorProcess, Timer, peak_rss_mb, setup_django
+from _support import (
+    DEFAULT_DATABASE_URL,
+    SimulatorProcess,
+    Timer,
+    demo_octopia_account,
+    peak_rss_mb,
+    setup_django,
+)
 
 
 def main() -> int:
@@ -22,18 +29,14 @@ def main() -> int:
     args = parser.parse_args()
     setup_django(args.database_url)
 
-    from django.conf import settings
     from django.db import connection
 
     from channels.models import Job, Order, OrderLine
-    from channels.services.accounts import company_create
     from channels.services.jobs import job_create, job_run
     from channels.simulator import DEMO_OCTOPIA
 
     with SimulatorProcess() as simulator:
-        for key, url in simulator.urls().items():
-            setattr(settings, key, url)
-        settings.CDISCOUNT_TIMEOUT = 60
+        simulator.point_settings_here(timeout=60)
         simulator.control(
             "POST",
             "orders/seed",
@@ -45,16 +48,10 @@ def main() -> int:
                 "seed": 1,
             },
         )
-        company = company_create(name="Bench shop")
-        account = company.cdiscount_account
-        account.username = DEMO_OCTOPIA["client_id"]
-        account.password = DEMO_OCTOPIA["client_secret"]
-        account.seller_id = DEMO_OCTOPIA["seller_id"]
-        account.enable_order_download = True
-        account.save()
+        account = demo_octopia_account("Bench shop", enable_order_download=True)
 
         def run() -> Job:
-            job = job_create(account=account, kind=Job.Kind.ORDER_DOWNLOAD)
+            job = job_create(account=account, kind=Job.Kind.ORDER_DOWNLOAD, trigger="manual")
             return job_run(job_id=job.pk)
 
         with Timer() as first:
@@ -76,7 +73,7 @@ def main() -> int:
             f"{writes}, status {job.status}, last change unchanged: "
             f"{before.last_changed_at == after.last_changed_at}"
         )
-        company.delete()
+        account.company.delete()
     return 0
 
 
