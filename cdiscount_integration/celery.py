@@ -1,4 +1,5 @@
-"""The Celery app. Tasks live in channels/tasks.py; the beat schedule in channels/schedules.py."""
+"""The Celery app. Tasks live in channels/tasks.py; the beat schedules are database rows
+(django-celery-beat) whose defaults channels/services/schedules.py creates."""
 
 import os
 
