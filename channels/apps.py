@@ -16,3 +16,6 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # The default beat schedules exist after every migrate (and every test flush).
         post_migrate.connect(_ensure_schedules, sender=self)
+        # Registers the Celery tasks in every process, so that a service queues one by its
+        # name without importing channels.tasks (which imports the services).
+        from . import tasks  # noqa: F401

@@ -6,7 +6,6 @@ import itertools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,12 +47,11 @@ from .services.fulfillment import (
 )
 from .services.health import notifications_for_user
 from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
+from .services.jobs import job_start
 from .services.messages import cdiscount_error_sentence
 from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
 from .services.products import products_export_csv, products_import_csv
-from .services.runs import job_create
 from .services.tokens import account_get_token, account_test_token
-from .tasks import queue_job
 
 
 def _company_account(request, company_id: int):
@@ -144,27 +142,21 @@ def action_test_token(request, company_id: int):
 
 # Jobs --------------------------------------------------------------------------------------
 def _start_job(request, account, kind: str, options: dict | None = None):
-    """Creates the job and queues it after commit; answers "Job #N queued" with a link.
-
-    Manual actions run whether or not the account is Enabled, but need its credentials.
-    """
-    if not account.has_credentials:
-        messages.error(request, _("Enter the credentials and use Actions → Get Token first."))
+    """Starts a manual job; answers "Job #N queued" with a link, or why it did not start."""
+    started = job_start(
+        account=account, kind=kind, trigger=Job.Trigger.MANUAL, user=request.user, options=options
+    )
+    if started.job is None:
+        messages.error(request, started.refusal)
         return redirect("channels:general_settings", company_id=account.company_id)
-    with transaction.atomic():
-        job = job_create(
-            account=account,
-            kind=kind,
-            trigger=Job.Trigger.MANUAL,
-            user=request.user,
-            options=options,
-        )
-        queue_job(job)
-    link = reverse("channels:job_detail", args=[account.company_id, job.pk])
+    link = reverse("channels:job_detail", args=[account.company_id, started.job.pk])
     messages.success(
         request,
         format_html(
-            '{} <a href="{}">{}</a>', _("Job #%(n)s queued.") % {"n": job.pk}, link, _("Follow it")
+            '{} <a href="{}">{}</a>',
+            _("Job #%(n)s queued.") % {"n": started.job.pk},
+            link,
+            _("Follow it"),
         ),
     )
     return redirect(link)

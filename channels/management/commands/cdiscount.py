@@ -7,7 +7,6 @@ JSON with --json), and exits non-zero on failure.
 import getpass
 import json
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,12 +14,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 
 from channels.forms import GeneralSettingsForm
-from channels.models import CdiscountAccount, Company, Job, OfferPackage, Order, Shipment
+from channels.models import CdiscountAccount, Company, Job, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
 from channels.services.fulfillment import shipments_import_csv
-from channels.services.inventory import offer_package_poll, plan_offers
-from channels.services.jobs import job_create, job_run
+from channels.services.inventory import plan_offers
+from channels.services.jobs import job_start
+from channels.services.offer_packages import offer_packages_pending, offer_packages_poll
 from channels.services.products import products_export_csv, products_import_csv
 from channels.services.tokens import ActionResult, account_get_token, account_test_token
 
@@ -291,24 +291,24 @@ class Command(BaseCommand):
 
 # How long the command waits for Cdiscount to integrate an offer package.
 PACKAGE_WAIT_SECONDS = 600
-PACKAGE_POLL_SECONDS = 2
 
 
 def _job_action(kind: str, options: dict | None = None):
-    """Runs a job in this process as a manual run, like the page's action but waiting for it
-    (and for its offer packages' results)."""
+    """Runs a manual job in this process, like the page's action but waiting for it (and for
+    its offer packages' results)."""
 
     def action(*, account_id: int) -> ActionResult:
         account = CdiscountAccount.objects.get(pk=account_id)
-        job = job_create(account=account, kind=kind, trigger=Job.Trigger.MANUAL, options=options)
-        job = job_run(job_id=job.pk)
-        deadline = time.monotonic() + PACKAGE_WAIT_SECONDS
-        while job.status == Job.Status.PROCESSING and time.monotonic() < deadline:
-            for package in job.packages.filter(state=OfferPackage.State.SUBMITTED):
-                offer_package_poll(package_pk=package.pk)
-            job.refresh_from_db()
-            if job.status == Job.Status.PROCESSING:
-                time.sleep(PACKAGE_POLL_SECONDS)
+        started = job_start(
+            account=account, kind=kind, trigger=Job.Trigger.MANUAL, options=options, in_process=True
+        )
+        job = started.job
+        if job is None:
+            return ActionResult(False, started.refusal)
+        offer_packages_poll(
+            package_ids=offer_packages_pending(job_id=job.pk), wait_seconds=PACKAGE_WAIT_SECONDS
+        )
+        job.refresh_from_db()
         ok = job.status in (Job.Status.COMPLETED, Job.Status.PARTIAL_SUCCESS)
         return ActionResult(ok, f"job #{job.pk} {job.get_status_display()}: {job.message}")
 
