@@ -2,6 +2,7 @@
 
 import io
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels.models import Job, OfferPackage, Order, Product
+from channels.services import runs
 from channels.services.jobs import job_run, job_start
 from channels.services.offer_packages import offer_packages_pending, offer_packages_poll
 from channels.simulator.catalogue import PRODUCTS
@@ -118,6 +120,29 @@ def test_an_upload_waiting_only_for_cdiscounts_verdict_does_not_hold_back_the_ne
     Job.objects.filter(pk=waiting.pk).update(status=Job.Status.PROCESSING)
     OfferPackage.objects.create(account=scheduled_account, job=waiting, package_id="p-1")
     assert dispatch_scheduled(Job.Kind.INVENTORY_UPLOAD) == 1
+
+
+def test_a_job_no_worker_took_is_failed_after_an_hour_and_beat_starts_a_new_one(
+    scheduled_account,
+):
+    assert dispatch_scheduled(Job.Kind.ORDER_DOWNLOAD) == 1
+    lost = Job.objects.get()
+    # A job waiting for its retry was tried recently: it is not lost.
+    retrying = Job.objects.create(
+        account=scheduled_account,
+        kind=Job.Kind.FULFILLMENT_UPLOAD,
+        attempts=1,
+        created_at=timezone.now() - timedelta(hours=2),
+        started_at=timezone.now() - timedelta(minutes=10),
+    )
+    Job.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=61))
+    assert runs.jobs_reap_stalled() == 1
+    lost.refresh_from_db()
+    assert lost.status == Job.Status.FAILED
+    assert lost.message.startswith("No worker took this job within an hour")
+    retrying.refresh_from_db()
+    assert retrying.status == Job.Status.SUBMITTED
+    assert dispatch_scheduled(Job.Kind.ORDER_DOWNLOAD) == 1
 
 
 def test_the_page_action_refuses_without_credentials_and_runs_on_a_disabled_account(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -196,30 +197,46 @@ def job_finish(job: Job, status: str, message: str) -> None:
 
 # A job still Processing this long after it started lost its worker (killed, restarted).
 JOB_TIME_LIMIT = timedelta(minutes=30)
+# A job still Submitted this long after it was created or last tried was never taken by a
+# worker (its queued message was lost): longer than a run plus the longest retry delay.
+QUEUED_TIME_LIMIT = timedelta(hours=1)
 
 
 def jobs_reap_stalled() -> int:
-    """Marks jobs whose worker died as Failed and frees their locks; returns how many.
+    """Marks jobs whose worker died, or that no worker took, as Failed and frees their locks;
+    returns how many.
 
     Jobs waiting for offer package results are left to the package poll, which has its own
-    deadline. The next run resumes from the cursor: nothing half-done was kept.
+    deadline. The next run resumes from the cursor: nothing half-done was kept. A job that no
+    worker took would otherwise hold back its account's scheduled jobs of that kind for good.
     """
-    limit = timezone.now() - JOB_TIME_LIMIT
-    stalled = Job.objects.filter(status=Job.Status.PROCESSING, started_at__lt=limit).exclude(
-        packages__state="submitted"
+    now = timezone.now()
+    stalled = Job.objects.filter(status=Job.Status.PROCESSING, started_at__lt=now - JOB_TIME_LIMIT)
+    stalled = stalled.exclude(packages__state="submitted")
+    never_taken = Job.objects.alias(last_try=Coalesce("started_at", "created_at")).filter(
+        status=Job.Status.SUBMITTED, last_try__lt=now - QUEUED_TIME_LIMIT
     )
     count = 0
-    for job in stalled.select_related("account"):
-        job_finish(
-            job,
-            Job.Status.FAILED,
+    for jobs, message in (
+        (
+            stalled,
             _(
                 "The worker running this job stopped before it ended (killed or restarted). "
                 "Nothing half-done was kept; the next run resumes where the last good one ended."
             ),
-        )
-        JobLock.objects.filter(job=job).delete()
-        count += 1
+        ),
+        (
+            never_taken,
+            _(
+                "No worker took this job within an hour (the worker was stopped or its queue "
+                "was lost), so it did not run. Scheduled runs go on; start a manual one again."
+            ),
+        ),
+    ):
+        for job in jobs.select_related("account"):
+            job_finish(job, Job.Status.FAILED, message)
+            JobLock.objects.filter(job=job).delete()
+            count += 1
     if count:
         logger.warning("%d stalled jobs marked failed", count)
     return count
