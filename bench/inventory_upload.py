@@ -44,7 +44,7 @@ def main() -> int:
     from channels.cdiscount.results import OfferUpdate
     from channels.models import Job, Product
     from channels.services.inventory import offer_package_poll
-    from channels.services.jobs import job_create, job_run
+    from channels.services.jobs import job_start
     from channels.simulator import DEMO_OCTOPIA
 
     with SimulatorProcess() as simulator:
@@ -74,8 +74,7 @@ def main() -> int:
         )
 
         def run() -> Job:
-            job = job_create(account=account, kind=Job.Kind.INVENTORY_UPLOAD, trigger="manual")
-            job = job_run(job_id=job.pk)
+            job = job_start(account=account, kind=Job.Kind.INVENTORY_UPLOAD, in_process=True).job
             for package in job.packages.all():
                 while not offer_package_poll(package_pk=package.pk):
                     simulator.control("POST", "clock", {"advance_seconds": 60})

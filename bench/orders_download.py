@@ -32,7 +32,7 @@ def main() -> int:
     from django.db import connection
 
     from channels.models import Job, Order, OrderLine
-    from channels.services.jobs import job_create, job_run
+    from channels.services.jobs import job_start
     from channels.simulator import DEMO_OCTOPIA
 
     with SimulatorProcess() as simulator:
@@ -51,8 +51,7 @@ def main() -> int:
         account = demo_octopia_account("Bench shop", enable_order_download=True)
 
         def run() -> Job:
-            job = job_create(account=account, kind=Job.Kind.ORDER_DOWNLOAD, trigger="manual")
-            return job_run(job_id=job.pk)
+            return job_start(account=account, kind=Job.Kind.ORDER_DOWNLOAD, in_process=True).job
 
         with Timer() as first:
             job = run()

@@ -73,6 +73,15 @@ def octopia_account(acme):
 
 
 @pytest.fixture
+def enabled_octopia(octopia_account):
+    """The Octopia account enabled, with scheduled order downloads on."""
+    octopia_account.enable_order_download = True
+    octopia_account.enabled = True
+    octopia_account.save()
+    return octopia_account
+
+
+@pytest.fixture
 def marketplace_account(acme):
     """Acme's account with the simulator's demo Marketplace API credentials, not yet enabled."""
     account = acme.cdiscount_account

@@ -32,14 +32,6 @@ def celery_in_process():
     current_app.conf.task_always_eager = False
 
 
-@pytest.fixture
-def scheduled_account(octopia_account):
-    octopia_account.enabled = True
-    octopia_account.enable_order_download = True
-    octopia_account.save()
-    return octopia_account
-
-
 def test_a_manual_job_without_credentials_is_refused_with_a_sentence(acme):
     started = job_start(account=acme.cdiscount_account, kind=Job.Kind.ORDER_DOWNLOAD)
     assert started.job is None
@@ -72,17 +64,17 @@ def test_a_manual_job_on_a_disabled_account_is_queued_after_commit_and_runs(
     ids=["disabled", "paused", "control-off"],
 )
 def test_a_scheduled_job_starts_only_for_an_enabled_unpaused_account_with_its_control_on(
-    scheduled_account, change
+    enabled_octopia, change
 ):
     assert job_start(
-        account=scheduled_account, kind=Job.Kind.ORDER_DOWNLOAD, trigger=Job.Trigger.SCHEDULED
+        account=enabled_octopia, kind=Job.Kind.ORDER_DOWNLOAD, trigger=Job.Trigger.SCHEDULED
     ).job
     Job.objects.all().delete()
     for field, value in change.items():
-        setattr(scheduled_account, field, value)
-    scheduled_account.save()
+        setattr(enabled_octopia, field, value)
+    enabled_octopia.save()
     started = job_start(
-        account=scheduled_account, kind=Job.Kind.ORDER_DOWNLOAD, trigger=Job.Trigger.SCHEDULED
+        account=enabled_octopia, kind=Job.Kind.ORDER_DOWNLOAD, trigger=Job.Trigger.SCHEDULED
     )
     assert started.job is None
     assert started.refusal == "The account is not enabled for this scheduled job."
@@ -90,7 +82,7 @@ def test_a_scheduled_job_starts_only_for_an_enabled_unpaused_account_with_its_co
 
 
 def test_beat_does_not_queue_a_second_job_behind_one_still_queued_or_running(
-    simulator, scheduled_account, caplog
+    simulator, enabled_octopia, caplog
 ):
     caplog.set_level(logging.INFO, logger="channels.services.jobs")
     # No worker takes the job (the test never commits): it stays queued, as in an outage.
@@ -111,25 +103,25 @@ def test_beat_does_not_queue_a_second_job_behind_one_still_queued_or_running(
 
 
 def test_an_upload_waiting_only_for_cdiscounts_verdict_does_not_hold_back_the_next(
-    scheduled_account,
+    enabled_octopia,
 ):
-    scheduled_account.enable_inventory_upload = True
-    scheduled_account.save()
+    enabled_octopia.enable_inventory_upload = True
+    enabled_octopia.save()
     assert dispatch_scheduled(Job.Kind.INVENTORY_UPLOAD) == 1
     waiting = Job.objects.get()
     Job.objects.filter(pk=waiting.pk).update(status=Job.Status.PROCESSING)
-    OfferPackage.objects.create(account=scheduled_account, job=waiting, package_id="p-1")
+    OfferPackage.objects.create(account=enabled_octopia, job=waiting, package_id="p-1")
     assert dispatch_scheduled(Job.Kind.INVENTORY_UPLOAD) == 1
 
 
 def test_a_job_no_worker_took_is_failed_after_an_hour_and_beat_starts_a_new_one(
-    scheduled_account,
+    enabled_octopia,
 ):
     assert dispatch_scheduled(Job.Kind.ORDER_DOWNLOAD) == 1
     lost = Job.objects.get()
     # A job waiting for its retry was tried recently: it is not lost.
     retrying = Job.objects.create(
-        account=scheduled_account,
+        account=enabled_octopia,
         kind=Job.Kind.FULFILLMENT_UPLOAD,
         attempts=1,
         created_at=timezone.now() - timedelta(hours=2),

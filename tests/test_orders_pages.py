@@ -12,14 +12,6 @@ from channels.models import Job, Order
 from tests.orders_support import PAID, SELLER, add_order, download
 
 
-@pytest.fixture
-def enabled_octopia(octopia_account):
-    octopia_account.enable_order_download = True
-    octopia_account.enabled = True
-    octopia_account.save()
-    return octopia_account
-
-
 def test_download_orders_action_queues_a_job_after_commit(
     alice_client, acme, octopia_account, django_capture_on_commit_callbacks, monkeypatch
 ):
