@@ -81,3 +81,39 @@ def test_french_translations_are_compiled():
     po = mo.with_suffix(".po")
     assert mo.exists() and po.exists()
     assert mo.stat().st_size > 1000
+
+
+def test_embedded_broker_keeps_its_folders_under_var(tmp_path):
+    """The file-system broker writes its exchange bindings under var/, never into the folder
+    the worker was started from (they used to land in ./control, inside the repository)."""
+    probe = f"broker-folder-probe-{os.getpid()}"
+    script = (
+        "import django; django.setup()\n"
+        "from kombu import Exchange, Queue\n"
+        "from cdiscount_integration.celery import app\n"
+        "with app.connection_for_write() as connection:\n"
+        f"    Queue({probe!r}, Exchange({probe!r}), routing_key={probe!r})"
+        "(connection.default_channel).declare()\n"
+    )
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    env.update(
+        DEBUG="true",
+        DJANGO_SETTINGS_MODULE="cdiscount_integration.settings",
+        PYTHONPATH=str(ROOT),
+    )
+    bindings = ROOT / "var" / "broker-control" / f"{probe}.exchange"
+    try:
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert bindings.exists()
+        assert not (tmp_path / "control").exists()
+    finally:
+        bindings.unlink(missing_ok=True)
