@@ -158,21 +158,24 @@ CDISCOUNT_TIMEOUT = env.float("CDISCOUNT_TIMEOUT", default=30.0)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 OFFER_PACKAGE_DIR = env.str("OFFER_PACKAGE_DIR", default=str(VAR_DIR / "offer-packages"))
 
-# Celery: Redis in docker-compose; an embedded broker needing no server otherwise.
+# Celery: Redis in docker-compose; an embedded broker needing no server otherwise. Every folder
+# of the file-system broker is named here: its control folder (exchange bindings) defaults to
+# ./control, relative to wherever the worker starts, which left broker files in the repository.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+_broker_folders = {
+    "data_folder_in": VAR_DIR / "broker",
+    "data_folder_out": VAR_DIR / "broker",
+    "processed_folder": VAR_DIR / "broker-processed",
+    "control_folder": VAR_DIR / "broker-control",
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
-        "data_folder_in": str(VAR_DIR / "broker"),
-        "data_folder_out": str(VAR_DIR / "broker"),
-        "processed_folder": str(VAR_DIR / "broker-processed"),
-        "store_processed": False,
-    }
+    {**{key: str(folder) for key, folder in _broker_folders.items()}, "store_processed": False}
     if CELERY_BROKER_URL.startswith("filesystem")
     else {}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for folder in ("broker", "broker-processed"):
-        (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
+    for folder in _broker_folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

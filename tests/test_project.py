@@ -18,20 +18,26 @@ PRODUCTION_ENV = {
 }
 
 
-def manage(*args, env_overrides: dict) -> subprocess.CompletedProcess:
-    """manage.py in a clean environment: the test settings' variables must not leak in."""
+def python(*args, env_overrides: dict, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Python with the project's settings in a clean environment: the test settings' variables
+    must not leak in."""
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "cdiscount_integration.settings"
+    env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        [sys.executable, *args],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def manage(*args, env_overrides: dict) -> subprocess.CompletedProcess:
+    return python("manage.py", *args, env_overrides=env_overrides)
 
 
 def test_development_secret_key_is_refused_when_debug_is_off():
@@ -81,3 +87,25 @@ def test_french_translations_are_compiled():
     po = mo.with_suffix(".po")
     assert mo.exists() and po.exists()
     assert mo.stat().st_size > 1000
+
+
+def test_embedded_broker_keeps_its_folders_under_var(tmp_path):
+    """The file-system broker writes its exchange bindings under var/, never into the folder
+    the worker was started from (they used to land in ./control, inside the repository)."""
+    probe = f"broker-folder-probe-{os.getpid()}"
+    script = (
+        "import django; django.setup()\n"
+        "from kombu import Exchange, Queue\n"
+        "from cdiscount_integration.celery import app\n"
+        "with app.connection_for_write() as connection:\n"
+        f"    Queue({probe!r}, Exchange({probe!r}), routing_key={probe!r})"
+        "(connection.default_channel).declare()\n"
+    )
+    bindings = ROOT / "var" / "broker-control" / f"{probe}.exchange"
+    try:
+        result = python("-c", script, env_overrides={"DEBUG": "true"}, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert bindings.exists()
+        assert not (tmp_path / "control").exists()
+    finally:
+        bindings.unlink(missing_ok=True)
