@@ -22,6 +22,7 @@ from channels.services.fulfillment import shipments_import_csv
 from channels.services.inventory import offer_package_poll, plan_offers
 from channels.services.jobs import job_create, job_run
 from channels.services.products import products_export_csv, products_import_csv
+from channels.services.secrets import secrets_reencrypt
 from channels.services.tokens import ActionResult, account_get_token, account_test_token
 
 SETTING_KEYS = GeneralSettingsForm.Meta.fields
@@ -86,6 +87,17 @@ class Command(BaseCommand):
 
         p = sub.add_parser("export-products", help="Write the products as CSV to stdout.")
         p.add_argument("--company", type=int, required=True)
+
+        p = sub.add_parser(
+            "reencrypt-secrets",
+            help="Encrypt every stored secret again with the first key of FIELD_ENCRYPTION_KEY.",
+        )
+        p.add_argument(
+            "--forget-unreadable",
+            action="store_true",
+            help="empty the secrets no key decrypts (their key is lost): enter them again",
+        )
+        self._json(p)
 
     @staticmethod
     def _json(parser):
@@ -272,6 +284,27 @@ class Command(BaseCommand):
     def do_export_products(self, options):
         company = self._company(options["company"])
         products_export_csv(company=company, out=self.stdout)
+
+    def do_reencrypt_secrets(self, options):
+        result = secrets_reencrypt(forget_unreadable=options["forget_unreadable"])
+        payload = {
+            "reencrypted": result.reencrypted,
+            "forgotten": [str(value) for value in result.forgotten],
+            "unreadable": [str(value) for value in result.unreadable],
+        }
+        if result.unreadable:
+            self._fail(
+                options,
+                f"{result.reencrypted} secrets re-encrypted; no key decrypts the "
+                + ", ".join(payload["unreadable"])
+                + ": add the key that encrypted them to FIELD_ENCRYPTION_KEY, or run again with "
+                "--forget-unreadable.",
+                payload,
+            )
+        line = f"{result.reencrypted} secrets re-encrypted with the first key."
+        if result.forgotten:
+            line += " Emptied (enter them again): " + ", ".join(payload["forgotten"]) + "."
+        self._emit(options, line, {"ok": True, **payload})
 
     def do_download_orders(self, options):
         self._run_action(options, _job_action(Job.Kind.ORDER_DOWNLOAD))
