@@ -80,7 +80,9 @@ class EncryptedTextField(models.TextField):
         except (InvalidToken, MalformedKey):
             # The key changed: the system check stops startup; until the key is put back the
             # value reads as empty and is kept as it is.
-            logger.error("could not decrypt the stored %s (FIELD_ENCRYPTION_KEY changed?)", self.name)
+            logger.error(
+                "could not decrypt the stored %s (FIELD_ENCRYPTION_KEY changed?)", self.name
+            )
             return UnreadableSecret(value)
 
     def get_prep_value(self, value):

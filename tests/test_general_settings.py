@@ -155,6 +155,26 @@ def test_french_decimal_input_is_accepted(alice_client, acme, typed):
     assert acme.cdiscount_account.shipping_fee in (Decimal("4.99"), Decimal("4.90"))
 
 
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"seller_id": "98979²"}, "seller_id", "The Seller ID is a number"),
+        ({"seller_id": "٩٨٩٧٩"}, "seller_id", "The Seller ID is a number"),
+        ({"password": "x" * 100_000}, "password", "at most 256 characters"),
+        ({"username": "u" * 201}, "username", "at most 200 characters"),
+        ({"username": "client\x1b[31m-id"}, "username", "control characters"),
+    ],
+)
+def test_input_rules_refuse_odd_digits_long_and_control_values(
+    alice_client, acme, overrides, field, message
+):
+    response = alice_client.post(edit_url(acme), valid_post(**overrides))
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.username == ""
+
+
 def test_password_blank_keeps_the_stored_one_and_is_never_rendered(alice_client, acme):
     account = acme.cdiscount_account
     account.password = "the-stored-secret"
@@ -271,9 +291,7 @@ OTHER_KEY = "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktISE="
 
 def stored_ciphertext(account) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT password FROM channels_cdiscountaccount WHERE id = %s", [account.pk]
-        )
+        cursor.execute("SELECT password FROM channels_cdiscountaccount WHERE id = %s", [account.pk])
         return cursor.fetchone()[0]
 
 
