@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .forms import AccountAdminForm
 from .models import CdiscountAccount, Company, Job, Membership, Order, Product, SettingsChange
 from .services.accounts import account_settings_update
 
@@ -26,7 +27,7 @@ class CdiscountAccountAdmin(admin.ModelAdmin):
 
     list_display = ("company", "api", "enabled", "username", "masked_token", "token_expires_at")
     list_filter = ("api", "enabled")
-    exclude = CdiscountAccount.SECRET_FIELDS
+    form = AccountAdminForm
     readonly_fields = (
         "company",
         "masked_token",

@@ -197,6 +197,18 @@ class GeneralSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class AccountAdminForm(forms.ModelForm):
+    """The staff's admin form of an account: the page's rules for the values Cdiscount reads."""
+
+    clean_username = GeneralSettingsForm.clean_username
+    clean_seller_id = GeneralSettingsForm.clean_seller_id
+
+    class Meta:
+        model = CdiscountAccount
+        # The page's fields but the password: secrets are never shown or edited in the admin.
+        fields = [name for name in GeneralSettingsForm.Meta.fields if name != "password"]
+
+
 class OrderFilterForm(forms.Form):
     """The Orders list's filters; an invalid value is ignored with a message, never a crash."""
 

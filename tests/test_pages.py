@@ -187,6 +187,8 @@ def test_an_admin_change_is_in_the_settings_history_and_internal_fields_stay(cli
         password="forged-password",
         access_token="forged-token-value-0123456789",
     )
+    refused = client.post(url, {**data, "seller_id": "٩٨٩٧٩"})
+    assert "The Seller ID is a number" in str(refused.context["adminform"].form.errors)
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
 
