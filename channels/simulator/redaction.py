@@ -21,7 +21,7 @@ _SECRET_NAMES = {"client_secret", "password", "access_token", "refresh_token", "
 
 # client_secret=…& (form) or "client_secret": "…" (JSON).
 _FORM_OR_JSON = re.compile(
-    r"""(?P<name>["']?\b(?:client_secret|password|access_token|refresh_token)\b["']?\s*[=:]\s*)"""
+    r"""(?P<name>\b(?:client_secret|password|access_token|refresh_token)["']?\s*[=:]\s*)"""
     r"""(?P<quote>["']?)(?P<value>(?:\\.|[^&"'\s,}])+)""",
     re.IGNORECASE,
 )
@@ -40,8 +40,13 @@ def _header_value(name: str, value: str) -> str:
 
 
 def redact_body(text: str) -> str:
-    text = _FORM_OR_JSON.sub(lambda m: f"{m['name']}{m['quote']}{REDACTED}", text)
-    return _XML.sub(lambda m: f"{m['open']}{REDACTED}{m['close']}", text)
+    # Offer bodies run to megabytes: look for the names before running the patterns.
+    lowered = text.lower()
+    if any(name in lowered for name in _SECRET_NAMES - {"tokenid"}):
+        text = _FORM_OR_JSON.sub(lambda m: f"{m['name']}{m['quote']}{REDACTED}", text)
+    if "tokenid" in lowered or "password" in lowered:
+        text = _XML.sub(lambda m: f"{m['open']}{REDACTED}{m['close']}", text)
+    return text
 
 
 def redacted_entry(*, headers: dict[str, str], query: dict[str, str], body: str) -> dict[str, Any]:
