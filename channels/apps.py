@@ -14,6 +14,8 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Marketplace channels")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+
         # The default beat schedules exist after every migrate (and every test flush).
         post_migrate.connect(_ensure_schedules, sender=self)
         # Registers the Celery tasks in every process, so that a service queues one by its

@@ -1,9 +1,12 @@
 """Validation for every page and the command line (which runs the same forms)."""
 
+import unicodedata
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -11,12 +14,32 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.cdiscount.errors import CdiscountError
 
-from .models import MAX_FEE, MAX_SAFETY_QTY, CdiscountAccount, CdiscountApi, Job, Product
+from .models import (
+    MAX_FEE,
+    MAX_SAFETY_QTY,
+    CdiscountAccount,
+    CdiscountApi,
+    Company,
+    Job,
+    Product,
+)
+from .validators import ascii_digits
 
 FEE_MESSAGE = _(
     "Enter an amount in euros from 0 to 9999.99, with at most two decimals (for example 4,99)."
 )
 SAFETY_QTY_MESSAGE = _("Enter a whole number from 0 to 100000.")
+# Longer than any real secret; bounds what is encrypted, stored and sent.
+MAX_PASSWORD_LENGTH = 256
+PASSWORD_LENGTH_MESSAGE = _("The password can have at most 256 characters.")
+
+
+def refuse_control_characters(value: str) -> None:
+    """Names and logins are shown and sent as typed: no tabs, line breaks or terminal codes."""
+    if any(unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp") for char in value):
+        raise ValidationError(
+            _("Remove the control characters (tabs, line breaks…)."), code="control_characters"
+        )
 
 
 class EuroAmountField(forms.DecimalField):
@@ -66,6 +89,8 @@ class GeneralSettingsForm(forms.ModelForm):
         label=_("Password"),
         required=False,
         strip=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        error_messages={"max_length": PASSWORD_LENGTH_MESSAGE},
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_(
             "Octopia: the client secret. Marketplace API: the password of the -api login. "
@@ -118,11 +143,13 @@ class GeneralSettingsForm(forms.ModelForm):
         self.fields["username"].widget.attrs["autocomplete"] = "off"
 
     def clean_username(self):
-        return self.cleaned_data["username"].strip()
+        value = self.cleaned_data["username"].strip()
+        refuse_control_characters(value)
+        return value
 
     def clean_seller_id(self):
         value = self.cleaned_data["seller_id"].strip()
-        if value and not value.isdigit():
+        if value and not ascii_digits(value):
             raise ValidationError(_("The Seller ID is a number, for example 98979."))
         return value
 
@@ -170,6 +197,18 @@ class GeneralSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
+class AccountAdminForm(forms.ModelForm):
+    """The staff's admin form of an account: the page's rules for the values Cdiscount reads."""
+
+    clean_username = GeneralSettingsForm.clean_username
+    clean_seller_id = GeneralSettingsForm.clean_seller_id
+
+    class Meta:
+        model = CdiscountAccount
+        # The page's fields but the password: secrets are never shown or edited in the admin.
+        fields = [name for name in GeneralSettingsForm.Meta.fields if name != "password"]
+
+
 class OrderFilterForm(forms.Form):
     """The Orders list's filters; an invalid value is ignored with a message, never a crash."""
 
@@ -195,7 +234,7 @@ class JobFilterForm(forms.Form):
 
 def gtin_is_valid(value: str) -> bool:
     """GTIN-8/12/13/14 (EAN) with its check digit."""
-    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+    if not ascii_digits(value) or len(value) not in (8, 12, 13, 14):
         return False
     digits = [int(d) for d in value]
     body, check = digits[:-1], digits[-1]
@@ -291,6 +330,47 @@ class ProductOverridesForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["safety_qty", "cdiscount_price", "excluded"]
+
+
+class CompanyForm(forms.ModelForm):
+    """A new company (the command line's company-create)."""
+
+    class Meta:
+        model = Company
+        fields = ["name"]
+        error_messages = {"name": {"required": _("The company name cannot be empty.")}}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        refuse_control_characters(name)
+        return name
+
+
+class LoginCreateForm(forms.ModelForm):
+    """A login for a company (the command line's user-create; the password from stdin)."""
+
+    password = forms.CharField(
+        strip=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        error_messages={
+            "max_length": PASSWORD_LENGTH_MESSAGE,
+            "required": _("Give the password on standard input."),
+        },
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["username"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password"):
+            self.instance.username = cleaned.get("username", "")
+            try:
+                validate_password(cleaned["password"], self.instance)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return cleaned
 
 
 class CsvUploadForm(forms.Form):

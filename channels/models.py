@@ -161,6 +161,7 @@ class SettingsChange(models.Model):
         WEB = "web", _("web")
         CLI = "cli", _("command line")
         ACTION = "action", _("action")
+        ADMIN = "admin", _("admin")
 
     account = models.ForeignKey(
         CdiscountAccount, on_delete=models.CASCADE, related_name="settings_changes"

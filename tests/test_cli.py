@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from channels.models import CdiscountAccount, Company, SettingsChange
+from channels.models import CdiscountAccount, Company, Membership, SettingsChange
 from channels.simulator import DEMO_MARKETPLACE, DEMO_OCTOPIA
 
 
@@ -57,6 +57,65 @@ def test_user_create_refuses_a_weak_password(monkeypatch):
             stdin="123\n",
             monkeypatch=monkeypatch,
         )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("M" * 201, "at most 200 characters"),
+        ("Maison\x1b[2J Dupont", "control characters"),
+        ("   ", "The company name cannot be empty."),
+    ],
+)
+def test_company_create_refuses_odd_names_in_one_line(name, message):
+    with pytest.raises(CommandError, match=message) as excinfo:
+        run("company-create", name)
+    assert "Nothing created." in str(excinfo.value)
+    assert "\n" not in str(excinfo.value)
+    assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "username,password,message",
+    [
+        ("m" * 151, "a-long-password-42", "at most 150 characters"),
+        ("marie\tdupont", "a-long-password-42", "Enter a valid username"),
+        ("alice", "a-long-password-42", "already exists"),
+        ("marie", "p" * 100_000, "at most 256 characters"),
+        ("marie", "", "Give the password on standard input."),
+    ],
+)
+def test_user_create_refuses_bad_input_in_one_line(alice, monkeypatch, username, password, message):
+    company = alice.companies.get()
+    with pytest.raises(CommandError, match=message):
+        run(
+            "user-create",
+            username,
+            "--company",
+            str(company.pk),
+            stdin=password + "\n",
+            monkeypatch=monkeypatch,
+        )
+    assert not Membership.objects.exclude(user=alice).exists()
+
+
+def test_settings_password_dash_reads_the_secret_from_stdin(acme, monkeypatch):
+    line = run(
+        "settings",
+        "--company",
+        str(acme.pk),
+        "username=client-1",
+        "password=-",
+        stdin="secret-from-stdin\n",
+        monkeypatch=monkeypatch,
+    )
+    assert "secret-from-stdin" not in line
+    assert "password=(set)" in line
+    assert CdiscountAccount.objects.get(company=acme).password == "secret-from-stdin"
+    assert SettingsChange.objects.get(account__company=acme).fields == ["username", "password"]
+    with pytest.raises(CommandError, match="Give the password on standard input"):
+        run("settings", "--company", str(acme.pk), "password=-", stdin="", monkeypatch=monkeypatch)
 
 
 def test_settings_show_masks_secrets(acme):

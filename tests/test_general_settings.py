@@ -1,13 +1,18 @@
 """General Settings: view, Edit → Save, every validation rule, secrecy, history."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import CommandError, SystemCheckError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from channels.checks import refuse_to_start_on_key_errors
 from channels.models import SettingsChange
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.payload-of-a-long-token.signature-XYZW"
@@ -150,6 +155,26 @@ def test_french_decimal_input_is_accepted(alice_client, acme, typed):
     assert acme.cdiscount_account.shipping_fee in (Decimal("4.99"), Decimal("4.90"))
 
 
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"seller_id": "98979²"}, "seller_id", "The Seller ID is a number"),
+        ({"seller_id": "٩٨٩٧٩"}, "seller_id", "The Seller ID is a number"),
+        ({"password": "x" * 100_000}, "password", "at most 256 characters"),
+        ({"username": "u" * 201}, "username", "at most 200 characters"),
+        ({"username": "client\x1b[31m-id"}, "username", "control characters"),
+    ],
+)
+def test_input_rules_refuse_odd_digits_long_and_control_values(
+    alice_client, acme, overrides, field, message
+):
+    response = alice_client.post(edit_url(acme), valid_post(**overrides))
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors[field])
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.username == ""
+
+
 def test_password_blank_keeps_the_stored_one_and_is_never_rendered(alice_client, acme):
     account = acme.cdiscount_account
     account.password = "the-stored-secret"
@@ -258,3 +283,110 @@ def test_cancel_returns_to_the_read_only_view(alice_client, acme):
 def test_a_zero_safety_quantity_shows_as_zero(alice_client, acme):
     body = alice_client.get(view_url(acme)).content.decode()
     assert '<td data-field="safety_qty">0</td>' in body
+
+
+# A key other than the one that encrypted the stored secrets.
+OTHER_KEY = "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktISE="
+
+
+def stored_ciphertext(account) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT password FROM channels_cdiscountaccount WHERE id = %s", [account.pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_wrong_key_is_refused_by_the_system_check(acme, settings):
+    account = acme.cdiscount_account
+    account.password = "plain-password-value"
+    account.save()
+    call_command("check")  # the right key passes
+
+    settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+    with pytest.raises(SystemCheckError, match="channels.E002.*cannot decrypt the stored secrets"):
+        call_command("check")
+    # gunicorn and Celery, which do not act on system checks, refuse through the same check.
+    with pytest.raises(ImproperlyConfigured, match="cannot decrypt"):
+        refuse_to_start_on_key_errors()
+
+
+@pytest.mark.parametrize("key", ["not-a-key", "", f"{OTHER_KEY},short"])
+def test_a_malformed_key_is_refused_by_the_system_check(db, settings, key):
+    settings.FIELD_ENCRYPTION_KEY = key
+    with pytest.raises(SystemCheckError, match="channels.E001"):
+        call_command("check")
+
+
+def test_a_save_never_overwrites_a_secret_the_key_cannot_read(alice_client, acme, settings):
+    account = acme.cdiscount_account
+    account.password = "plain-password-value"
+    account.save()
+    ciphertext = stored_ciphertext(account)
+    right_key = settings.FIELD_ENCRYPTION_KEY
+
+    settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+    # The page's Save with the password left blank, and the command line's settings change.
+    response = alice_client.post(edit_url(acme), valid_post(safety_qty="7"))
+    assert response.status_code == 302
+    call_command("cdiscount", "settings", "--company", str(acme.pk), "safety_qty=8")
+    account.refresh_from_db()
+    account.save()
+
+    assert account.safety_qty == 8
+    assert stored_ciphertext(account) == ciphertext
+    change = SettingsChange.objects.filter(account=account).first()
+    assert "password" not in change.fields
+    settings.FIELD_ENCRYPTION_KEY = right_key
+    account.refresh_from_db()
+    assert account.password == "plain-password-value"
+
+
+def test_a_new_password_replaces_a_secret_the_key_cannot_read(alice_client, acme, settings):
+    account = acme.cdiscount_account
+    account.password = "lost-password"
+    account.save()
+    settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+
+    alice_client.post(edit_url(acme), valid_post(password="new-password"))
+
+    account.refresh_from_db()
+    assert account.password == "new-password"
+
+
+def test_key_rotation_old_key_second_then_reencrypt_then_drop_it(acme, settings):
+    old_key = settings.FIELD_ENCRYPTION_KEY
+    account = acme.cdiscount_account
+    account.password = "plain-password-value"
+    account.access_token = TOKEN
+    account.save()
+
+    settings.FIELD_ENCRYPTION_KEY = f"{OTHER_KEY}, {old_key}"
+    account.refresh_from_db()
+    assert account.password == "plain-password-value"
+    call_command("check")
+    out = io.StringIO()
+    call_command("cdiscount", "reencrypt-secrets", stdout=out)
+    assert "2 secrets re-encrypted" in out.getvalue()
+
+    settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+    call_command("check")
+    account.refresh_from_db()
+    assert account.password == "plain-password-value"
+    assert account.access_token == TOKEN
+    assert not SettingsChange.objects.filter(account=account).exists()
+
+
+def test_reencrypt_refuses_a_secret_no_key_reads_unless_told_to_forget_it(acme, settings):
+    account = acme.cdiscount_account
+    account.password = "lost-password"
+    account.save()
+    ciphertext = stored_ciphertext(account)
+    settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
+
+    with pytest.raises(CommandError, match="no key decrypts the password of Cdiscount account"):
+        call_command("cdiscount", "reencrypt-secrets", stdout=io.StringIO())
+    assert stored_ciphertext(account) == ciphertext
+
+    call_command("cdiscount", "reencrypt-secrets", "--forget-unreadable", stdout=io.StringIO())
+    assert stored_ciphertext(account) == ""
+    assert SettingsChange.objects.get(account=account).fields == ["password"]
+    call_command("check")

@@ -126,3 +126,99 @@ def test_staff_admin_never_shows_secrets(client, db, acme):
         body = response.content.decode()
         assert "admin-must-not-show-this" not in body
         assert "token-admin-must-not-show-0123456789" not in body
+
+
+INTERNAL_ACCOUNT_FIELDS = (
+    "company",
+    "auth_failures",
+    "sync_paused_at",
+    "sync_paused_reason",
+    "offers_shipping_fee",
+    "offers_additional_shipping_fee",
+    "token_received_at",
+    "token_expires_at",
+    "last_check_at",
+    "last_check_ok",
+    "last_check_message",
+    "password",
+    "access_token",
+)
+
+
+def _admin_post_data(form, **changes):
+    """What the admin change form posts when a staff member changes only `changes`."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name)
+        if isinstance(value, bool) or field.widget.input_type == "checkbox":
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = str(value)
+    data.update(changes)
+    return data
+
+
+def test_an_admin_change_is_in_the_settings_history_and_internal_fields_stay(client, db, acme):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from channels.models import SettingsChange
+
+    account = acme.cdiscount_account
+    account.username, account.password = "client-id-1", "admin-history-secret"
+    account.access_token = "token-admin-must-not-show-0123456789"
+    account.auth_failures, account.sync_paused_at = 3, timezone.now()
+    account.sync_paused_reason = "Cdiscount refused the credentials"
+    account.save()
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    url = f"/admin/channels/cdiscountaccount/{account.pk}/change/"
+
+    form = client.get(url).context["adminform"].form
+    assert not set(INTERNAL_ACCOUNT_FIELDS) & set(form.fields)
+    data = _admin_post_data(
+        form,
+        username="client-id-2",
+        safety_qty="4",
+        # Hand-made: internal fields are not in the form, so these are ignored.
+        auth_failures="0",
+        sync_paused_reason="",
+        password="forged-password",
+        access_token="forged-token-value-0123456789",
+    )
+    refused = client.post(url, {**data, "seller_id": "٩٨٩٧٩"})
+    assert "The Seller ID is a number" in str(refused.context["adminform"].form.errors)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+    account.refresh_from_db()
+    assert (account.username, account.safety_qty) == ("client-id-2", 4)
+    assert account.auth_failures == 3
+    assert account.sync_paused_reason == "Cdiscount refused the credentials"
+    assert account.password == "admin-history-secret"
+    # New credentials, as on the page: the token issued for the old ones goes.
+    assert account.access_token == ""
+    change = SettingsChange.objects.get(account=account)
+    assert (change.user, change.source) == (staff, "admin")
+    assert sorted(change.fields) == ["safety_qty", "username"]
+    assert "admin-history-secret" not in str(change.fields)
+    assert client.get(url).status_code == 200
+
+
+def test_history_and_offer_bookkeeping_cannot_be_written_in_the_admin(client, acme):
+    from django.contrib.auth import get_user_model
+
+    from channels.models import Product
+
+    product = Product.objects.create(company=acme, sku="MUG-01", ean="3760452700039")
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    assert client.get("/admin/channels/settingschange/add/").status_code == 403
+    assert client.get("/admin/channels/cdiscountaccount/add/").status_code == 403
+    form = client.get(f"/admin/channels/product/{product.pk}/change/").context["adminform"].form
+    assert "quantity" in form.fields
+    assert not {"company", "accepted_quantity", "accepted_price", "pending_package"} & set(
+        form.fields
+    )
+    assert "company" in client.get("/admin/channels/product/add/").context["adminform"].form.fields

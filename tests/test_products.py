@@ -30,6 +30,9 @@ GOOD = (
         ("96385074", True),
         ("12345", False),
         ("376045270003X", False),
+        # Digits that str.isdigit accepts but Cdiscount does not: Arabic-Indic, superscript.
+        ("٣٧٦٠٤٥٢٧٠٠٠٣٩", False),
+        ("9638507⁴", False),
     ],
 )
 def test_ean_check_digit(ean, valid):
@@ -67,6 +70,14 @@ def test_a_bad_row_is_reported_by_line_and_nothing_is_saved(acme):
     assert "quantity" in lines[5]
     assert "already on line 2" in lines[6]
     assert "above 0" in lines[7]
+    assert Product.objects.count() == 0
+
+
+def test_an_ean_in_other_digits_than_0_to_9_is_refused_on_its_line(acme):
+    content = "sku,ean,title,quantity,price\nMUG-01,٣٧٦٠٤٥٢٧٠٠٠٣٩,Mug,1,1.00\n"
+    with pytest.raises(CsvImportError) as excinfo:
+        products_import_csv(company=acme, content=content)
+    assert "not a valid EAN" in dict(excinfo.value.problems)[2]
     assert Product.objects.count() == 0
 
 

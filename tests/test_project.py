@@ -54,6 +54,13 @@ def test_field_encryption_key_is_required_when_debug_is_off():
     assert "FIELD_ENCRYPTION_KEY must be set" in result.stderr
 
 
+def test_malformed_field_encryption_key_is_refused_by_check_deploy():
+    env = {**PRODUCTION_ENV, "FIELD_ENCRYPTION_KEY": "my-secret-passphrase"}
+    result = manage("check", "--deploy", env_overrides=env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is not a valid Fernet key" in result.stderr
+
+
 def test_development_defaults_work_with_debug_on():
     result = manage("check", env_overrides={"DEBUG": "true"})
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,7 @@ from .exchange import Request, Response, Surface
 from .faults import InjectedFault
 from .octopia import problem
 from .paths import surface_of
+from .redaction import redacted_entry
 from .state import SimulatorState
 
 logger = logging.getLogger("channels.simulator")
@@ -42,9 +43,7 @@ def handle(state: SimulatorState, request: Request) -> Response | None:
             "time": state.now().isoformat(),
             "method": request.method,
             "path": request.path,
-            "query": dict(request.query),
-            "headers": request.headers,
-            "body": request.text,
+            **redacted_entry(headers=request.headers, query=request.query, body=request.text),
         }
     )
     fault = state.take_fault(

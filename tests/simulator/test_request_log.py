@@ -1,5 +1,6 @@
 """The request log: what the client sent, in order, for tests to assert on."""
 
+import base64
 from datetime import datetime
 
 import requests
@@ -30,13 +31,14 @@ def test_log_holds_each_request_in_order(simulator):
     token_call, probe, sts_call, soap_call = log
     assert "grant_type=client_credentials" in token_call["body"]
     assert token_call["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
-    assert probe["headers"]["Authorization"] == f"Bearer {token}"
+    assert probe["headers"]["Authorization"] == "Bearer [redacted]"
     assert probe["headers"]["sellerid"] == "98979"  # lookups ignore case
     assert probe["body"] == ""
     assert sts_call["query"] == {"realm": simulator.urls["CDISCOUNT_SOAP_URL"]}
-    assert sts_call["headers"]["Authorization"].startswith("Basic ")
+    assert sts_call["headers"]["Authorization"] == "Basic [redacted]"
     assert soap_call["headers"]["SOAPAction"].endswith('/GetSellerInformation"')
-    assert soap_token in soap_call["body"]
+    assert "TokenId>[redacted]</" in soap_call["body"]
+    assert soap_token not in soap_call["body"]
     for entry in log:
         assert datetime.fromisoformat(entry["time"]).tzinfo is not None
 
@@ -88,7 +90,9 @@ def test_chunked_bodies_are_read(simulator):
     )
 
     assert response.status_code == 200
-    assert simulator.state.requests[0]["body"].endswith("client_secret=demo-secret")
+    assert simulator.state.requests[0]["body"].endswith(
+        "client_id=demo-client&client_secret=[redacted]"
+    )
 
 
 def test_log_lines_carry_no_secrets(simulator, caplog):
@@ -102,3 +106,34 @@ def test_log_lines_carry_no_secrets(simulator, caplog):
     assert "GET /seller/v2/sellers -> 200" in messages
     for secret in ("demo-secret", "demo-password", token, "realm="):
         assert secret not in messages
+
+
+def test_the_served_log_shows_no_secret(simulator):
+    """GET /_simulator/requests answers anyone: no client secret, password or token in it."""
+    token = octopia_token(simulator)
+    octopia_get(simulator, "/sellers", token)
+    soap_token = marketplace_token(simulator)
+    get_seller_information(simulator, soap_token)
+    # A client that sends its credentials as HTTP Basic, or as JSON.
+    requests.post(
+        simulator.urls["CDISCOUNT_AUTH_URL"],
+        data={"grant_type": "client_credentials"},
+        auth=("demo-client", "demo-secret"),
+        timeout=TIMEOUT,
+    )
+    requests.post(
+        simulator.urls["CDISCOUNT_AUTH_URL"],
+        json={"client_id": "demo-client", "client_secret": "demo-secret", "password": "pw-9"},
+        timeout=TIMEOUT,
+    )
+
+    served = requests.get(f"{simulator.url}/_simulator/requests", timeout=TIMEOUT)
+
+    assert served.status_code == 200
+    log = served.text
+    assert len(served.json()) == 6
+    basic = base64.b64encode(b"demo-api:demo-password").decode()
+    for secret in ("demo-secret", "demo-password", "pw-9", token, soap_token, basic):
+        assert secret not in log
+    assert "Bearer [redacted]" in log and "Basic [redacted]" in log
+    assert "demo-client" in log  # what is not secret stays, for a developer to read

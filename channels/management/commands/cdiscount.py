@@ -11,9 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import models
+from django.db import DataError, models
 
-from channels.forms import GeneralSettingsForm
+from channels.forms import CompanyForm, GeneralSettingsForm, LoginCreateForm
 from channels.models import CdiscountAccount, Company, Job, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
@@ -22,6 +22,7 @@ from channels.services.inventory import plan_offers
 from channels.services.jobs import job_start
 from channels.services.offer_packages import offer_packages_pending, offer_packages_poll
 from channels.services.products import products_export_csv, products_import_csv
+from channels.services.secrets import secrets_reencrypt
 from channels.services.tokens import ActionResult, account_get_token, account_test_token
 
 SETTING_KEYS = GeneralSettingsForm.Meta.fields
@@ -51,7 +52,10 @@ class Command(BaseCommand):
         p.add_argument("--company", type=int, required=True)
         self._json(p)
 
-        p = sub.add_parser("settings", help="Show or change General Settings (key=value ...).")
+        p = sub.add_parser(
+            "settings",
+            help="Show or change General Settings (key=value ...; password=- reads it from stdin).",
+        )
         p.add_argument("--company", type=int, required=True)
         p.add_argument("pairs", nargs="*", metavar="key=value")
         self._json(p)
@@ -87,13 +91,31 @@ class Command(BaseCommand):
         p = sub.add_parser("export-products", help="Write the products as CSV to stdout.")
         p.add_argument("--company", type=int, required=True)
 
+        p = sub.add_parser(
+            "reencrypt-secrets",
+            help="Encrypt every stored secret again with the first key of FIELD_ENCRYPTION_KEY.",
+        )
+        p.add_argument(
+            "--forget-unreadable",
+            action="store_true",
+            help="empty the secrets no key decrypts (their key is lost): enter them again",
+        )
+        self._json(p)
+
     @staticmethod
     def _json(parser):
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, **options):
         handler = getattr(self, "do_" + options["subcommand"].replace("-", "_"))
-        handler(options)
+        try:
+            handler(options)
+        except DataError as exc:
+            # A value the forms let through but the database refuses: one line, no traceback.
+            first_line = (
+                str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            )
+            raise CommandError(f"The database refused a value: {first_line}") from None
 
     # Output -------------------------------------------------------------------------------
     def _emit(self, options, line: str, payload: dict) -> None:
@@ -112,32 +134,39 @@ class Command(BaseCommand):
             raise CommandError(f"No company with id {company_id}.") from None
 
     # Subcommands ---------------------------------------------------------------------------
+    def _refuse_invalid(self, options, form, prefix: str) -> None:
+        """Fails with the form's messages on one line, as the page would show them."""
+        if form.is_valid():
+            return
+        errors = {field: [str(m) for m in msgs] for field, msgs in form.errors.items()}
+        line = f"{prefix} " + " ".join(
+            f"{field}: {' '.join(msgs)}" if field != "__all__" else " ".join(msgs)
+            for field, msgs in errors.items()
+        )
+        self._fail(options, line, {"errors": errors})
+
+    @staticmethod
+    def _read_secret() -> str:
+        """A secret from standard input (typed without echo on a terminal): never in argv."""
+        if sys.stdin.isatty():
+            return getpass.getpass("Password: ")
+        return sys.stdin.readline().rstrip("\r\n")
+
     def do_company_create(self, options):
-        name = options["name"].strip()
-        if not name:
-            raise CommandError("The company name cannot be empty.")
-        company = company_create(name=name)
+        form = CompanyForm({"name": options["name"]})
+        self._refuse_invalid(options, form, "Nothing created.")
+        company = company_create(name=form.cleaned_data["name"])
         self._emit(options, str(company.pk), {"ok": True, "id": company.pk, "name": company.name})
 
     def do_user_create(self, options):
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.password_validation import validate_password
-        from django.core.exceptions import ValidationError
-
         company = self._company(options["company"])
-        if sys.stdin.isatty():
-            password = getpass.getpass("Password: ")
-        else:
-            password = sys.stdin.readline().rstrip("\r\n")
-        if not password:
-            raise CommandError("Give the password on standard input.")
-        if get_user_model().objects.filter(username=options["username"]).exists():
-            raise CommandError(f"The username {options['username']} is taken.")
-        try:
-            validate_password(password)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from None
-        user = user_create(username=options["username"], password=password, company=company)
+        form = LoginCreateForm({"username": options["username"], "password": self._read_secret()})
+        self._refuse_invalid(options, form, "Nothing created.")
+        user = user_create(
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+            company=company,
+        )
         self._emit(
             options,
             f"user {user.username} (id {user.pk}) can log in to company {company.pk}",
@@ -164,16 +193,15 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown setting {key!r}. Known: {', '.join(SETTING_KEYS)}.")
             if key in BOOLEAN_KEYS and value not in ("true", "false"):
                 raise CommandError(f"{key}: write true or false.")
+            if key == "password" and value == "-":
+                value = self._read_secret()
+                if not value:
+                    raise CommandError("Give the password on standard input.")
             overrides[key] = value
         data = form_data_for(account)
         data.update(overrides)
         form = GeneralSettingsForm(data, instance=account)
-        if not form.is_valid():
-            errors = {field: [str(m) for m in msgs] for field, msgs in form.errors.items()}
-            line = "Nothing saved. " + " ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()
-            )
-            self._fail(options, line, {"errors": errors})
+        self._refuse_invalid(options, form, "Nothing saved.")
         account_settings_update(account=account, changes=form.changes(), source="cli")
 
     def _run_action(self, options, action) -> None:
@@ -272,6 +300,27 @@ class Command(BaseCommand):
     def do_export_products(self, options):
         company = self._company(options["company"])
         products_export_csv(company=company, out=self.stdout)
+
+    def do_reencrypt_secrets(self, options):
+        result = secrets_reencrypt(forget_unreadable=options["forget_unreadable"])
+        payload = {
+            "reencrypted": result.reencrypted,
+            "forgotten": [str(value) for value in result.forgotten],
+            "unreadable": [str(value) for value in result.unreadable],
+        }
+        if result.unreadable:
+            self._fail(
+                options,
+                f"{result.reencrypted} secrets re-encrypted; no key decrypts the "
+                + ", ".join(payload["unreadable"])
+                + ": add the key that encrypted them to FIELD_ENCRYPTION_KEY, or run again with "
+                "--forget-unreadable.",
+                payload,
+            )
+        line = f"{result.reencrypted} secrets re-encrypted with the first key."
+        if result.forgotten:
+            line += " Emptied (enter them again): " + ", ".join(payload["forgotten"]) + "."
+        self._emit(options, line, {"ok": True, **payload})
 
     def do_download_orders(self, options):
         self._run_action(options, _job_action(Job.Kind.ORDER_DOWNLOAD))
