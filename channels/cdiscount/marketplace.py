@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
 
-from ._base import BaseClient, logger, media_type, response_text, utc_now
+from ._base import BaseClient, TokenStore, logger, media_type, response_text, utc_now
 from ._offer_package import Destination, write_offer_package
 from ._offers import (
     FINISHED_STATES,
@@ -57,6 +58,7 @@ from .errors import (
     RejectedError,
     TokenRejectedError,
 )
+from .protocols import PackagePublisher
 from .results import (
     Address,
     Carrier,
@@ -146,14 +148,14 @@ class MarketplaceClient(BaseClient):
         token: str | None = None,
         timeout: float = 30,
         auto_refresh: bool = True,
-        on_token: Callable[[Token], None] | None = None,
+        token_store: TokenStore | None = None,
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(
             token=token,
             timeout=timeout,
             auto_refresh=auto_refresh,
-            on_token=on_token,
+            token_store=token_store,
             session=session,
         )
         self._sts_url = sts_url
@@ -302,6 +304,33 @@ class MarketplaceClient(BaseClient):
         the zip from a URL given to submit_offer_package.
         """
         return write_offer_package(offers, destination, name=name, full=full, count=count)
+
+    def submit_offers(
+        self,
+        offers: Sequence[OfferUpdate],
+        *,
+        full: bool = False,
+        name: str | None = None,
+        publish: PackagePublisher | None = None,
+    ) -> OfferPackageSubmission:
+        """One offer package (§M6): the zip written through `publish`, then submitted by URL.
+
+        `publish` is handed a writer of the zip, runs it into a file Cdiscount can download
+        (without authentication) and returns that file's URL: where packages live is the
+        caller's business. `name` is the package's name in the zip (default: the time now).
+        """
+        if publish is None:
+            raise ValueError("the Marketplace API needs publish: Cdiscount downloads the zip")
+        if isinstance(offers, str) or not isinstance(offers, Sequence):
+            raise TypeError("offers must be a sequence of OfferUpdate")
+        name = name or f"offers-{utc_now():%Y-%m-%dT%H:%M:%SZ}"
+        count = len(offers)
+
+        def write(destination: BinaryIO) -> None:
+            self.build_offer_package(offers, destination, name=name, full=full)
+
+        zip_url = publish(write)
+        return self.submit_offer_package(zip_url, offer_count=count)
 
     def submit_offer_package(
         self, zip_url: str, *, offer_count: int | None = None
@@ -534,7 +563,9 @@ class MarketplaceClient(BaseClient):
         operation = "Marketplace token (STS)"
         # Built by hand, not with params=: §M1's literal form, as the recorded real traffic has it.
         url = f"{self._sts_url}?realm={self._soap_url}"
-        auth = (_basic_auth_bytes(self._login), _basic_auth_bytes(self._password))
+        # Bytes: requests would encode str credentials as Latin-1 (and fail beyond it); RFC 7617
+        # has the user-id and password sent as UTF-8, as the token service reads them.
+        auth = (self._login.encode("utf-8"), self._password.encode("utf-8"))
         response = self._send("GET", url, operation=operation, auth=auth)
         status = response.status_code
         if status in (401, 403):
@@ -1010,14 +1041,6 @@ def _looks_like_html(response: requests.Response) -> bool:
         return True
     start = response_text(response)[:512].lstrip().lower()
     return start.startswith(("<!doctype html", "<html"))
-
-
-def _basic_auth_bytes(value: str) -> bytes:
-    # requests encodes str credentials as Latin-1 and fails beyond it; fall back to UTF-8.
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:
-        return value.encode("utf-8")
 
 
 def _integer(text: str | None) -> int | None:

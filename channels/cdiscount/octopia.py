@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from ._base import BaseClient, logger, media_type, utc_now
+from ._base import BaseClient, TokenStore, logger, media_type, utc_now
 from ._offers import (
     FINISHED_STATES,
     REJECTED_STATE,
@@ -47,6 +47,7 @@ from .errors import (
     RejectedError,
     TokenRejectedError,
 )
+from .protocols import PackagePublisher
 from .results import (
     Address,
     Carrier,
@@ -122,14 +123,14 @@ class OctopiaClient(BaseClient):
         token: str | None = None,
         timeout: float = 30,
         auto_refresh: bool = True,
-        on_token: Callable[[Token], None] | None = None,
+        token_store: TokenStore | None = None,
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(
             token=token,
             timeout=timeout,
             auto_refresh=auto_refresh,
-            on_token=on_token,
+            token_store=token_store,
             session=session,
         )
         self._auth_url = auth_url
@@ -240,9 +241,17 @@ class OctopiaClient(BaseClient):
     # -- offers (§O5, §O6) ------------------------------------------------------------------
 
     def submit_offers(
-        self, offers: Sequence[OfferUpdate], *, full: bool = False
+        self,
+        offers: Sequence[OfferUpdate],
+        *,
+        full: bool = False,
+        name: str | None = None,
+        publish: PackagePublisher | None = None,
     ) -> OfferPackageSubmission:
         """One offer package (§O5): create it, send the offers 1,000 at a time, mark it Ready.
+
+        `name` and `publish` serve the Marketplace API only (its packages are files Cdiscount
+        downloads); Octopia takes the offers in the calls themselves.
 
         `full` False sends an "Update" package (stock and price of existing offers), True an
         "Upsert" (whole offers, delivery modes included). At most 40,000 offers (ValueError:
