@@ -306,6 +306,32 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
     assert client.token == NEW_TOKEN
 
 
+def test_a_rejected_token_is_replaced_by_the_one_the_store_holds(rsps):
+    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "No", "x"))
+    rsps.get(SELLERS_URL, json=SELLER_ANSWER)
+    now = datetime.now(UTC)
+    shared = Token(value=NEW_TOKEN, expires_at=now + timedelta(hours=2), received_at=now)
+    asked = []
+
+    class SharedStore:
+        """Another client of the account renewed the token already."""
+
+        def renew(self, *, held, fetch):
+            asked.append(held)
+            return shared
+
+        def save(self, token):
+            raise AssertionError("nothing was fetched, nothing to save")
+
+    client = make_client(token_store=SharedStore())
+
+    assert client.get_seller_info().shop_name == "Acme Maison"
+    assert asked == [OLD_TOKEN]  # the store is told which token was rejected
+    assert [c.request.url for c in rsps.calls] == [SELLERS_URL, SELLERS_URL]  # no token request
+    assert_api_request(rsps.calls[1].request, NEW_TOKEN)
+    assert client.token == NEW_TOKEN
+
+
 def test_second_auth_failure_raises(rsps, cdiscount_logs):
     unauthorized = problem(401, "Unauthorized", "Invalid token")
     rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
