@@ -9,7 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from channels.cdiscount import Address, Carrier, Order, OrderLine, errors, octopia
+from channels.cdiscount import (
+    Address,
+    Carrier,
+    Order,
+    OrderLine,
+    _octopia_parse,
+    errors,
+    octopia,
+)
 from tests.cdiscount.support import TokenLog, assert_no_secret
 from tests.cdiscount.test_octopia_client import (
     API_URL,
@@ -709,7 +717,7 @@ def test_get_order_refreshes_an_expired_token(rsps):
 
 
 def mapped(order_payload):
-    return octopia._order(order_payload)
+    return _octopia_parse.read_order(order_payload)
 
 
 @pytest.mark.parametrize(
