@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from lxml import etree
 
-from channels.cdiscount import Address, Carrier, Order, OrderLine, errors, marketplace
+from channels.cdiscount import (
+    Address,
+    Carrier,
+    Order,
+    OrderLine,
+    _marketplace_parse,
+    errors,
+    marketplace,
+)
 from tests.cdiscount.support import TokenLog, assert_no_secret
 from tests.cdiscount.test_marketplace_client import (
     NEW_TOKEN,
@@ -890,7 +898,7 @@ def test_get_order_skips_other_orders(rsps):
 
 
 def paid_order():
-    return marketplace._order(
+    return _marketplace_parse.read_order(
         etree.fromstring(
             f'<Order xmlns="{NS_CD}" xmlns:i="{NS_XSI}">' + PAID_ORDER_XML.removeprefix("<Order>")
         )
