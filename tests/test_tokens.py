@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 import pytest
+import requests
 from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
@@ -324,3 +325,17 @@ def test_a_failed_renewal_frees_the_lock_and_keeps_the_token(simulator, account)
         renew(account.pk)
     assert stored(account).access_token == old
     assert not JobLock.objects.exists()
+
+
+def test_the_client_closes_its_http_session(simulator, db, account, monkeypatch):
+    closed = []
+    close = requests.Session.close
+
+    def close_and_count(session):
+        closed.append(session)
+        close(session)
+
+    monkeypatch.setattr(requests.Session, "close", close_and_count)
+    assert account_get_token(account_id=account.pk).ok
+    assert account_test_token(account_id=account.pk).ok
+    assert len(closed) == 2
