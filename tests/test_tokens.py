@@ -1,14 +1,24 @@
 """Get Token and Test Token Validity over real HTTP against the simulator, both API generations."""
 
 import logging
+import threading
+import time
 from datetime import timedelta
+from urllib.parse import parse_qs
 
 import pytest
+import requests
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from channels.models import CdiscountAccount
+from channels.cdiscount import Token, errors
+from channels.models import CdiscountAccount, JobLock, Product
+from channels.services.clients import cdiscount_client_for
+from channels.services.token_store import TOKEN_LOCK_KIND, account_token_store
 from channels.services.tokens import account_get_token, account_test_token
+from channels.simulator import DEMO_OCTOPIA
+from channels.simulator.paths import OCTOPIA_TOKEN_PATH, STS_PATH
 
 GENERATIONS = ["octopia_account", "marketplace_account"]
 
@@ -39,9 +49,18 @@ def test_get_token_stores_the_token_and_its_expiry(simulator, account):
     lifetime = saved.token_expires_at - saved.token_received_at
     expected = timedelta(hours=2) if saved.is_octopia else timedelta(hours=48)
     assert abs(lifetime - expected) < timedelta(minutes=1)
-    # what the simulator received is the protocol's token request
-    token_requests = [r for r in simulator.state.requests if r["method"] in ("GET", "POST")]
-    assert token_requests, "no request reached the simulator"
+    # What the simulator received is the protocol's token request, and nothing else.
+    [request] = simulator.state.requests
+    if saved.is_octopia:  # docs/cdiscount-api.md §O1: a client-credentials form POST
+        assert (request["method"], request["path"]) == ("POST", OCTOPIA_TOKEN_PATH)
+        form = parse_qs(request["body"])
+        assert form["grant_type"] == ["client_credentials"]
+        assert form["client_id"] == [DEMO_OCTOPIA["client_id"]]
+        assert "client_secret" in form
+    else:  # §M1: a GET on the STS with the SOAP service as realm, in HTTP Basic auth
+        assert (request["method"], request["path"]) == ("GET", STS_PATH)
+        assert request["query"] == {"realm": simulator.urls["CDISCOUNT_SOAP_URL"]}
+        assert request["headers"].get("Authorization")
 
 
 def test_get_token_then_test_token_is_valid_with_the_shop_name(simulator, account):
@@ -162,8 +181,6 @@ def test_the_actions_answer_with_messages_on_the_page(simulator, alice_client, a
 
 
 def test_a_token_renewed_by_another_worker_is_reused_not_fetched_again(simulator, account):
-    from channels.services.clients import cdiscount_client_for
-
     assert account_get_token(account_id=account.pk).ok
     worker_a = cdiscount_client_for(stored(account))
     # Another worker renews the token meanwhile; worker A still holds the old one.
@@ -179,3 +196,146 @@ def test_a_token_renewed_by_another_worker_is_reused_not_fetched_again(simulator
     after = simulator.state.requests[seen:]
     assert len(after) == 2  # the refused call and its retry, no token request
     assert not [r for r in after if r["path"].endswith(token_paths)]
+
+
+# Single-flight renewal: one token request for many workers, and no writer kept waiting -------
+
+TOKEN_PATHS = (OCTOPIA_TOKEN_PATH, STS_PATH)
+
+
+def token_requests(simulator) -> list[dict]:
+    return [r for r in simulator.state.requests if r["path"] in TOKEN_PATHS]
+
+
+def in_thread(work):
+    """Runs `work` in a thread of its own (its own database connection), closed at the end."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the test, which raises it
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def result_of(thread, outcome):
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def wait_for(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def renew(account_id):
+    with cdiscount_client_for(CdiscountAccount.objects.get(pk=account_id)) as client:
+        return client.renew_token()
+
+
+def probe(account_id):
+    with cdiscount_client_for(CdiscountAccount.objects.get(pk=account_id)) as client:
+        return client.get_seller_info(), client.token
+
+
+def test_a_token_renewal_in_flight_does_not_block_other_writers(
+    simulator, account, transactional_db
+):
+    old = with_old_token(account)
+    simulator.state.inject_fault("latency", seconds=1.5)  # the token request: the first one
+    worker = in_thread(lambda: renew(account.pk))
+    # The worker is inside the token request, Cdiscount slow to answer.
+    wait_for(lambda: token_requests(simulator))
+
+    started = time.monotonic()
+    CdiscountAccount.objects.filter(pk=account.pk).update(safety_qty=3)
+    Product.objects.create(company=account.company, sku="WRITE-1", ean="3700000000001")
+    waited = time.monotonic() - started
+
+    assert waited < 0.5, f"a writer waited {waited:.2f} s for the token request"
+    assert worker[0].is_alive(), "the renewal ended before the writes: nothing was proven"
+    token = result_of(*worker)
+    saved = stored(account)
+    assert saved.access_token == token.value != old
+    assert saved.safety_qty == 3
+    assert not JobLock.objects.exists()
+
+
+def test_two_workers_needing_a_token_make_one_token_request(simulator, account, transactional_db):
+    assert not stored(account).access_token
+    simulator.state.inject_fault("latency", seconds=1.0)  # the token request: the first one
+    first = in_thread(lambda: probe(account.pk))
+    wait_for(lambda: token_requests(simulator))
+    second = in_thread(lambda: probe(account.pk))
+
+    (info_a, token_a), (info_b, token_b) = result_of(*first), result_of(*second)
+
+    assert info_a.shop_name == info_b.shop_name == "Boutique Démo"
+    assert token_a == token_b == stored(account).access_token
+    assert len(token_requests(simulator)) == 1
+    assert not JobLock.objects.exists()
+
+
+def test_a_worker_waits_for_the_token_another_one_is_fetching(simulator, account, transactional_db):
+    old = with_old_token(account)
+    # Another worker holds the renewal lock: this one waits instead of asking Cdiscount.
+    JobLock.objects.create(
+        account=account, kind=TOKEN_LOCK_KIND, expires_at=timezone.now() + timedelta(minutes=1)
+    )
+    waiting = in_thread(lambda: renew(account.pk))
+    time.sleep(0.3)
+    assert waiting[0].is_alive()
+    now = timezone.now()
+    renewed = Token("renewed-elsewhere-0123456789abcdef", now + timedelta(hours=2), now)
+    account_token_store(account=account, token=renewed)
+
+    assert result_of(*waiting).value == renewed.value != old
+    assert token_requests(simulator) == []
+
+
+def test_a_lock_left_by_a_killed_worker_is_taken_over(simulator, account, transactional_db):
+    old = with_old_token(account)
+    JobLock.objects.create(
+        account=account, kind=TOKEN_LOCK_KIND, expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    token = renew(account.pk)
+
+    assert token.value != old
+    assert stored(account).access_token == token.value
+    assert len(token_requests(simulator)) == 1
+    assert not JobLock.objects.exists()
+
+
+def test_a_failed_renewal_frees_the_lock_and_keeps_the_token(simulator, account):
+    old = with_old_token(account)
+    simulator.state.inject_fault("server_error", count=1)
+    with pytest.raises(errors.ServerError):
+        renew(account.pk)
+    assert stored(account).access_token == old
+    assert not JobLock.objects.exists()
+
+
+def test_the_client_closes_its_http_session(simulator, db, account, monkeypatch):
+    closed = []
+    close = requests.Session.close
+
+    def close_and_count(session):
+        closed.append(session)
+        close(session)
+
+    monkeypatch.setattr(requests.Session, "close", close_and_count)
+    assert account_get_token(account_id=account.pk).ok
+    assert account_test_token(account_id=account.pk).ok
+    assert len(closed) == 2

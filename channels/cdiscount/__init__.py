@@ -7,6 +7,7 @@ comes in through the constructors.
 from . import errors
 from .marketplace import MarketplaceClient
 from .octopia import OctopiaClient
+from .protocols import CdiscountClient, PackagePublisher, PackageWriter, TokenStore
 from .results import (
     OFFER_CONDITIONS,
     Address,
@@ -25,6 +26,7 @@ from .results import (
 __all__ = [
     "Address",
     "Carrier",
+    "CdiscountClient",
     "MarketplaceClient",
     "OFFER_CONDITIONS",
     "OctopiaClient",
@@ -34,8 +36,11 @@ __all__ = [
     "OfferUpdate",
     "Order",
     "OrderLine",
+    "PackagePublisher",
+    "PackageWriter",
     "RemoteOffer",
     "SellerInfo",
     "Token",
+    "TokenStore",
     "errors",
 ]

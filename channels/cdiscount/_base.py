@@ -2,7 +2,8 @@
 
 Every HTTP call of either client goes through `_send` (one session, one timeout, transport
 failures mapped to CdiscountConnectionError); every authenticated operation goes through
-`_with_token`, the only place that refreshes a token.
+`_with_token`, the only place that renews a token. Where tokens are kept between clients is
+the caller's business: it hands the client a TokenStore.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from .errors import (
     ServerError,
     TokenRejectedError,
 )
+from .protocols import TokenStore
 from .results import Token
 
 logger = logging.getLogger("channels.cdiscount")
@@ -74,6 +76,16 @@ def media_type(response: requests.Response) -> str:
     return response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
 
 
+class UnsharedTokenStore:
+    """The store of a client on its own: every renewal asks Cdiscount, nothing is kept."""
+
+    def renew(self, *, held: str | None, fetch: Callable[[], Token]) -> Token:
+        return fetch()
+
+    def save(self, token: Token) -> None:
+        return None
+
+
 class BaseClient:
     """Shared machinery; subclasses implement `_request_token` and their operations."""
 
@@ -85,13 +97,13 @@ class BaseClient:
         token: str | None,
         timeout: float,
         auto_refresh: bool,
-        on_token: Callable[[Token], None] | None,
+        token_store: TokenStore | None,
         session: requests.Session | None,
     ) -> None:
         self._token_value: str | None = token or None
         self._timeout = timeout
         self._auto_refresh = auto_refresh
-        self._on_token = on_token
+        self._token_store: TokenStore = UnsharedTokenStore() if token_store is None else token_store
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         # Every token this client has held: an old one echoed back must be redacted too.
@@ -105,23 +117,18 @@ class BaseClient:
         return self._token_value
 
     def get_token(self) -> Token:
-        """Always asks the token endpoint; keeps the token and hands it to on_token."""
-        token = self._request_token()
-        self._token_value = token.value
-        self._known_tokens.add(token.value)
-        logger.info(
-            "%s: new token received, valid until %s",
-            self._api_label,
-            token.expires_at.isoformat(),
-        )
-        if self._on_token is not None:
-            self._on_token(token)
+        """Always asks the token endpoint; keeps the token and hands it to the token store."""
+        token = self._fetch_token()
+        self._token_store.save(token)
+        self._use(token)
         return token
 
-    def use_token(self, value: str) -> None:
-        """Takes a token obtained elsewhere (another worker renewed it), without a request."""
-        self._token_value = value
-        self._known_tokens.add(value)
+    def renew_token(self) -> Token:
+        """Replaces the token held: by one the token store already has (another client renewed
+        it meanwhile), else by a new one the store fetches through this client."""
+        token = self._token_store.renew(held=self._token_value, fetch=self._fetch_token)
+        self._use(token)
+        return token
 
     def close(self) -> None:
         """Closes the HTTP session if this client created it."""
@@ -142,6 +149,21 @@ class BaseClient:
     def _request_token(self) -> Token:
         raise NotImplementedError
 
+    def _fetch_token(self) -> Token:
+        """One request to the token endpoint."""
+        token = self._request_token()
+        self._known_tokens.add(token.value)
+        logger.info(
+            "%s: new token received, valid until %s",
+            self._api_label,
+            token.expires_at.isoformat(),
+        )
+        return token
+
+    def _use(self, token: Token) -> None:
+        self._token_value = token.value
+        self._known_tokens.add(token.value)
+
     def _secrets(self) -> list[str]:
         """Values that must never appear in an exception or a log line."""
         return list(self._known_tokens)
@@ -149,7 +171,7 @@ class BaseClient:
     def _with_token(self, operation: str, call: Callable[[str], T]) -> T:
         """Runs `call(token)`; on a rejected token, refreshes once and retries once.
 
-        At most one token request per operation: a token fetched just now for this call is not
+        At most one renewal per operation: a token obtained just now for this call is not
         replaced again when rejected (token requests are rate limited, §O1).
         """
         fetched_now = False
@@ -158,7 +180,7 @@ class BaseClient:
                 raise self._error(
                     TokenRejectedError, f"{operation}: no access token (use Get Token first)"
                 )
-            self.get_token()
+            self.renew_token()
             fetched_now = True
         try:
             return call(self._token_value)
@@ -167,7 +189,7 @@ class BaseClient:
                 raise
             logger.warning("%s: token rejected; getting a new token and retrying once", operation)
         # Outside the except block so a second failure is not chained onto the first.
-        self.get_token()
+        self.renew_token()
         return call(self._token_value)
 
     def _send(self, method: str, url: str, *, operation: str, **kwargs: Any) -> requests.Response:

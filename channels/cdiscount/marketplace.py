@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
 from lxml import etree
 
-from ._base import BaseClient, logger, media_type, response_text, utc_now
+from ._base import BaseClient, TokenStore, logger, media_type, utc_now
+from ._marketplace_parse import (
+    XS_BOOLEAN,
+    body_fault,
+    looks_like_html,
+    read_carriers,
+    read_offer_results,
+    read_order,
+    read_remote_offer,
+    read_seller_info,
+    response_fault,
+    result_errors,
+    soap_body,
+    sts_token_value,
+    validation_errors,
+    xs_int,
+)
 from ._offer_package import Destination, write_offer_package
 from ._offers import (
     FINISHED_STATES,
@@ -23,32 +38,20 @@ from ._offers import (
 from ._orders import (
     PARIS,
     OrderDataError,
-    address_or_none,
     check_range,
     check_shipment,
     check_statuses,
-    decimal_or_none,
-    joined,
     lines_to_ship,
-    parse_datetime,
-    required_decimal,
-    required_quantity,
-    unit_price,
 )
 from ._xml import (
     NS_ARRAYS,
     NS_CDISCOUNT,
     NS_MESSAGES,
-    NS_SERIALIZATION,
     NS_SOAP,
     NS_XSI,
     child_text,
-    is_nil,
-    local_name,
-    parse_xml,
     qname,
     sub,
-    to_python,
 )
 from .errors import (
     CdiscountError,
@@ -57,15 +60,13 @@ from .errors import (
     RejectedError,
     TokenRejectedError,
 )
+from .protocols import PackagePublisher
 from .results import (
-    Address,
     Carrier,
     OfferPackageStatus,
     OfferPackageSubmission,
-    OfferResult,
     OfferUpdate,
     Order,
-    OrderLine,
     RemoteOffer,
     SellerInfo,
     Token,
@@ -73,15 +74,7 @@ from .results import (
 
 # §M1: a token is valid 48 hours from its issue.
 TOKEN_LIFETIME = timedelta(hours=48)
-_TOKEN_PATTERN = re.compile(r"[0-9a-fA-F]{32}")
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 SOAP_ACTION = '"http://www.cdiscount.com/IMarketplaceAPIService/{operation}"'
-# Fields every OperationResult carries (§M2); TokenId is a secret and stays out of raw payloads.
-_RESULT_COMMON = frozenset(
-    {"ErrorMessage", "OperationSuccess", "ErrorList", "SellerLogin", "TokenId"}
-)
-_XS_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
-_SELLER_LIST_TAGS = frozenset({"DeliveryModes", "OfferPoolList"})
 
 # §M4, every OrderStateEnum value the spec names. The WCF enum also holds Blocked… fraud-review
 # states the spec does not spell out: they are neither shippable nor final, so not asked for.
@@ -99,19 +92,6 @@ ORDER_STATES = (
     "ValidatedFianet",
     "BeingValidatedFianet",
 )
-PAID_STATES = frozenset({"WaitingForShipmentAcceptation", "Shipped"})
-AWAITING_ACCEPTANCE_STATES = frozenset({"WaitingForSellerAcceptation"})
-# Final: nothing left for the seller to ship.
-CLOSED_STATES = frozenset(
-    {
-        "Shipped",
-        "CancelledByCustomer",
-        "RefusedBySeller",
-        "AutomaticCancellation",
-        "PaymentRefused",
-        "ShipmentRefusedBySeller",
-    }
-)
 # §M4: no paging, so the listing asks one window at a time; a window never spans more than a day
 # of real time nor of Paris wall-clock time (the two differ on DST days).
 ORDER_WINDOW = timedelta(days=1)
@@ -123,7 +103,6 @@ CREATION_LOOKBACK = timedelta(days=60)
 # (Cdiscount's documentation, quoted by alexandriagroup/cdiscountapi); the range is sent
 # because §M4 asks for dates on every filter, and covers any order still worth asking about.
 GET_ORDER_LOOKBACK = timedelta(days=180)
-CURRENCY = "EUR"  # the Marketplace API answers in the header's currency, Eur (§M2)
 _PARIS_FORMAT = "%Y-%m-%dT%H:%M:%S"
 # §M7: the offer pool of cdiscount.com.
 OFFER_POOL_ID = "1"
@@ -146,14 +125,14 @@ class MarketplaceClient(BaseClient):
         token: str | None = None,
         timeout: float = 30,
         auto_refresh: bool = True,
-        on_token: Callable[[Token], None] | None = None,
+        token_store: TokenStore | None = None,
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(
             token=token,
             timeout=timeout,
             auto_refresh=auto_refresh,
-            on_token=on_token,
+            token_store=token_store,
             session=session,
         )
         self._sts_url = sts_url
@@ -166,23 +145,12 @@ class MarketplaceClient(BaseClient):
     def get_seller_info(self) -> SellerInfo:
         """GetSellerInformation: the token validity probe (§M3)."""
         operation = "GetSellerInformation"
-        result = self._soap_call(operation)
-        seller = result.find(qname(NS_CDISCOUNT, "Seller"))
-        if seller is None:
+        info = read_seller_info(self._soap_call(operation))
+        if info is None:
             raise self._error(
                 MalformedResponseError, f"Marketplace {operation}: the result holds no Seller"
             )
-        raw = {
-            local_name(child): to_python(child, _SELLER_LIST_TAGS)
-            for child in result
-            if isinstance(child.tag, str) and local_name(child) not in _RESULT_COMMON
-        }
-        return SellerInfo(
-            seller_id=None,  # the Marketplace API exposes no numeric seller id
-            shop_name=child_text(seller, NS_CDISCOUNT, "ShopName"),
-            login=child_text(seller, NS_CDISCOUNT, "Login"),
-            raw=raw,
-        )
+        return info
 
     def list_orders(
         self,
@@ -257,23 +225,10 @@ class MarketplaceClient(BaseClient):
     def list_carriers(self) -> list[Carrier]:
         """GetGlobalConfiguration (§M5): CarrierList/Carrier{CarrierId, DefaultURL, Name}."""
         operation = "GetGlobalConfiguration"
-        result = self._soap_call(operation)
-        carrier_list = result.find(qname(NS_CDISCOUNT, "CarrierList"))
-        if carrier_list is None:
+        carriers = read_carriers(self._soap_call(operation))
+        if carriers is None:
             raise self._error(
                 MalformedResponseError, f"Marketplace {operation}: the result holds no CarrierList"
-            )
-        carriers = []
-        for element in carrier_list.findall(qname(NS_CDISCOUNT, "Carrier")):
-            name = child_text(element, NS_CDISCOUNT, "Name")
-            if name is None:
-                continue
-            carriers.append(
-                Carrier(
-                    code=child_text(element, NS_CDISCOUNT, "CarrierId"),
-                    name=name,
-                    default_url=child_text(element, NS_CDISCOUNT, "DefaultURL"),
-                )
             )
         return carriers
 
@@ -303,6 +258,33 @@ class MarketplaceClient(BaseClient):
         """
         return write_offer_package(offers, destination, name=name, full=full, count=count)
 
+    def submit_offers(
+        self,
+        offers: Sequence[OfferUpdate],
+        *,
+        full: bool = False,
+        name: str | None = None,
+        publish: PackagePublisher | None = None,
+    ) -> OfferPackageSubmission:
+        """One offer package (§M6): the zip written through `publish`, then submitted by URL.
+
+        `publish` is handed a writer of the zip, runs it into a file Cdiscount can download
+        (without authentication) and returns that file's URL: where packages live is the
+        caller's business. `name` is the package's name in the zip (default: the time now).
+        """
+        if publish is None:
+            raise ValueError("the Marketplace API needs publish: Cdiscount downloads the zip")
+        if isinstance(offers, str) or not isinstance(offers, Sequence):
+            raise TypeError("offers must be a sequence of OfferUpdate")
+        name = name or f"offers-{utc_now():%Y-%m-%dT%H:%M:%SZ}"
+        count = len(offers)
+
+        def write(destination: BinaryIO) -> None:
+            self.build_offer_package(offers, destination, name=name, full=full)
+
+        zip_url = publish(write)
+        return self.submit_offer_package(zip_url, offer_count=count)
+
     def submit_offer_package(
         self, zip_url: str, *, offer_count: int | None = None
     ) -> OfferPackageSubmission:
@@ -322,14 +304,14 @@ class MarketplaceClient(BaseClient):
         )
         sub(request, NS_CDISCOUNT, "ZipFileFullPath", zip_url.strip())
         result = self._soap_call(operation, [request])
-        package_id = _integer(child_text(result, NS_CDISCOUNT, "PackageId"))
+        package_id = xs_int(child_text(result, NS_CDISCOUNT, "PackageId"))
         if package_id is None:
             raise self._error(MalformedResponseError, f"{label}: the result holds no PackageId")
         if package_id <= 0:
             raise self._error(
                 RejectedError,
                 f"{label}: Cdiscount did not take the package (PackageId {package_id})",
-                cdiscount_message=_result_errors(result),
+                cdiscount_message=result_errors(result),
             )
         logger.info("%s: offer package %d accepted for integration", label, package_id)
         return OfferPackageSubmission(package_id=str(package_id), offer_count=offer_count)
@@ -340,7 +322,7 @@ class MarketplaceClient(BaseClient):
         """
         operation = "GetOfferPackageSubmissionResult"
         label = f"Marketplace {operation}"
-        number = _integer(package_id) if isinstance(package_id, str) else None
+        number = xs_int(package_id) if isinstance(package_id, str) else None
         if number is None or number <= 0:
             raise ValueError("package_id must be a positive whole number")
         package_filter = etree.Element(
@@ -350,7 +332,7 @@ class MarketplaceClient(BaseClient):
         result = self._soap_call(operation, [package_filter])
 
         answered = child_text(result, NS_CDISCOUNT, "PackageId")
-        if answered is not None and _integer(answered) != number:
+        if answered is not None and xs_int(answered) != number:
             raise self._error(
                 MalformedResponseError,
                 f"{label}: asked for package {number}, the answer is about package {answered}",
@@ -366,10 +348,10 @@ class MarketplaceClient(BaseClient):
                 results=(),
             )
         try:
-            results = tuple(_offer_results(result))
+            results = tuple(read_offer_results(result))
         except OfferDataError as exc:
             raise self._error(MalformedResponseError, f"{label}: {exc}") from None
-        errors = _integer(child_text(result, NS_CDISCOUNT, "NumberOfErrors"))
+        errors = xs_int(child_text(result, NS_CDISCOUNT, "NumberOfErrors"))
         return OfferPackageStatus(
             package_id=str(number),
             state=state,
@@ -401,13 +383,13 @@ class MarketplaceClient(BaseClient):
             if offer_list is None:
                 raise self._error(MalformedResponseError, f"{label}: the result holds no OfferList")
             for element in offer_list.findall(qname(NS_CDISCOUNT, "Offer")):
-                offer = _remote_offer(element)
+                offer = read_remote_offer(element)
                 if offer is None:
                     logger.warning("%s page %d: an offer without a SKU, skipped", label, page)
                 else:
                     yield offer
-            current = _integer(child_text(result, NS_CDISCOUNT, "CurrentPageNumber"))
-            pages = _integer(child_text(result, NS_CDISCOUNT, "NumberOfPages"))
+            current = xs_int(child_text(result, NS_CDISCOUNT, "CurrentPageNumber"))
+            pages = xs_int(child_text(result, NS_CDISCOUNT, "NumberOfPages"))
             if current is None or pages is None or current >= pages:
                 return
             if current != page:
@@ -455,7 +437,7 @@ class MarketplaceClient(BaseClient):
             )
         for element in order_list.findall(qname(NS_CDISCOUNT, "Order")):
             try:
-                order = _order(element)
+                order = read_order(element)
             except OrderDataError as exc:
                 raise self._error(
                     MalformedResponseError, f"Marketplace {operation}: {exc}"
@@ -515,7 +497,7 @@ class MarketplaceClient(BaseClient):
                 MalformedResponseError,
                 f"{label}: the result holds no answer for order {order_number}",
             )
-        validated = _XS_BOOLEAN.get(child_text(mine[0], NS_CDISCOUNT, "Validated") or "")
+        validated = XS_BOOLEAN.get(child_text(mine[0], NS_CDISCOUNT, "Validated") or "")
         if validated is None:
             raise self._error(
                 MalformedResponseError,
@@ -525,7 +507,7 @@ class MarketplaceClient(BaseClient):
             raise self._error(
                 RejectedError,
                 f"{label}: Cdiscount did not validate order {order_number}",
-                cdiscount_message=_validation_errors(mine[0]),
+                cdiscount_message=validation_errors(mine[0]),
             )
 
     # -- token (§M1) ------------------------------------------------------------------------
@@ -534,7 +516,9 @@ class MarketplaceClient(BaseClient):
         operation = "Marketplace token (STS)"
         # Built by hand, not with params=: §M1's literal form, as the recorded real traffic has it.
         url = f"{self._sts_url}?realm={self._soap_url}"
-        auth = (_basic_auth_bytes(self._login), _basic_auth_bytes(self._password))
+        # Bytes: requests would encode str credentials as Latin-1 (and fail beyond it); RFC 7617
+        # has the user-id and password sent as UTF-8, as the token service reads them.
+        auth = (self._login.encode("utf-8"), self._password.encode("utf-8"))
         response = self._send("GET", url, operation=operation, auth=auth)
         status = response.status_code
         if status in (401, 403):
@@ -550,8 +534,8 @@ class MarketplaceClient(BaseClient):
                 f"{operation}: unexpected answer from the token service (HTTP {status})",
                 response=response,
             )
-        value = self._sts_token_value(response)
-        if value is None and _looks_like_html(response):
+        value = sts_token_value(response.content)
+        if value is None and looks_like_html(response):
             # §M1: the real STS has answered bad credentials with a 200 HTML page.
             raise self._error(
                 InvalidCredentialsError,
@@ -569,17 +553,6 @@ class MarketplaceClient(BaseClient):
             )
         received_at = utc_now()
         return Token(value=value, expires_at=received_at + TOKEN_LIFETIME, received_at=received_at)
-
-    @staticmethod
-    def _sts_token_value(response: requests.Response) -> str | None:
-        try:
-            root = parse_xml(response.content)
-        except (etree.XMLSyntaxError, ValueError):
-            return None
-        if root.tag != qname(NS_SERIALIZATION, "string") or len(root):
-            return None
-        value = (root.text or "").strip()
-        return value if _TOKEN_PATTERN.fullmatch(value) else None
 
     # -- the SOAP funnel (§M2) --------------------------------------------------------------
 
@@ -611,7 +584,7 @@ class MarketplaceClient(BaseClient):
     ) -> etree._Element:
         status = response.status_code
         if status >= 400:
-            fault = _fault(response)
+            fault = response_fault(response)
             if fault is not None:
                 raise self._fault_error(response, label, *fault)
             raise self._transient_error(response, label) or self._error(
@@ -631,7 +604,7 @@ class MarketplaceClient(BaseClient):
                 response=response,
             )
         try:
-            body = _soap_body(response.content)
+            body = soap_body(response.content)
         except (etree.XMLSyntaxError, ValueError):
             raise self._error(
                 MalformedResponseError, f"{label}: the answer is not valid XML", response=response
@@ -642,14 +615,14 @@ class MarketplaceClient(BaseClient):
                 f"{label}: the answer is not a SOAP envelope",
                 response=response,
             )
-        fault = _fault_in(body)
+        fault = body_fault(body)
         if fault is not None:
             raise self._fault_error(response, label, *fault)
         result = body.find(
             f"{qname(NS_CDISCOUNT, operation + 'Response')}/"
             f"{qname(NS_CDISCOUNT, operation + 'Result')}"
         )
-        success = _XS_BOOLEAN.get(child_text(result, NS_MESSAGES, "OperationSuccess") or "")
+        success = XS_BOOLEAN.get(child_text(result, NS_MESSAGES, "OperationSuccess") or "")
         if result is None or success is None:
             raise self._error(
                 MalformedResponseError,
@@ -662,7 +635,7 @@ class MarketplaceClient(BaseClient):
                 RejectedError,
                 f"{label}: Cdiscount refused the operation",
                 response=response,
-                cdiscount_message=_result_errors(result),
+                cdiscount_message=result_errors(result),
             )
         return result
 
@@ -727,44 +700,6 @@ def _envelope(
     return envelope, token_element
 
 
-def _soap_body(content: bytes) -> etree._Element | None:
-    """The <s:Body> of a SOAP envelope, None if the document is not one (bad XML raises)."""
-    root = parse_xml(content)
-    if root.tag != qname(NS_SOAP, "Envelope"):
-        return None
-    return root.find(qname(NS_SOAP, "Body"))
-
-
-def _fault(response: requests.Response) -> tuple[str, str | None] | None:
-    """(faultcode local name, faultstring) when an error answer is a SOAP fault."""
-    try:
-        body = _soap_body(response.content)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    return _fault_in(body) if body is not None else None
-
-
-def _fault_in(body: etree._Element) -> tuple[str, str | None] | None:
-    fault = body.find(qname(NS_SOAP, "Fault"))
-    if fault is None:
-        return None
-    # SOAP 1.1 leaves faultcode/faultstring unqualified; {*} also takes a qualified one.
-    code = (fault.findtext("{*}faultcode") or "").strip()
-    text = (fault.findtext("{*}faultstring") or "").strip() or None
-    # faultcode is a QName value such as "s:RequestTokenValidationError": keep its local part.
-    return code.rpartition(":")[2], text
-
-
-def _result_errors(result: etree._Element) -> str | None:
-    """ErrorMessage plus every ErrorList/Error/Message, without repeats."""
-    messages = [child_text(result, NS_MESSAGES, "ErrorMessage")]
-    error_list = result.find(qname(NS_CDISCOUNT, "ErrorList"))
-    if error_list is not None:
-        messages.extend(child_text(error, NS_CDISCOUNT, "Message") for error in error_list)
-    unique = dict.fromkeys(m for m in messages if m)
-    return "; ".join(unique) or None
-
-
 def order_windows(start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
     """[start, end] (aware) cut into consecutive windows of at most one day, in UTC.
 
@@ -817,216 +752,6 @@ def _order_filter(
     return order_filter
 
 
-def _order(element: etree._Element) -> Order:
-    """One Order of a GetOrderList result (§M4); only OrderNumber and OrderState are required."""
-
-    def text(name: str) -> str | None:
-        return child_text(element, NS_CDISCOUNT, name)
-
-    number = text("OrderNumber")
-    if number is None:
-        raise OrderDataError("an Order has no OrderNumber")
-    state = text("OrderState")
-    if state is None:
-        raise OrderDataError(f"order {number} has no OrderState")
-
-    customer = _present(element.find(qname(NS_CDISCOUNT, "Customer")))
-    phone = child_text(customer, NS_CDISCOUNT, "MobilePhone") or child_text(
-        customer, NS_CDISCOUNT, "Phone"
-    )
-    email = child_text(customer, NS_CDISCOUNT, "EncryptedEmail")
-    billing = _address(element.find(qname(NS_CDISCOUNT, "BillingAddress")), phone, email)
-    shipping = _address(element.find(qname(NS_CDISCOUNT, "ShippingAddress")), phone, email)
-    customer_name = joined(
-        [
-            child_text(customer, NS_CDISCOUNT, "FirstName"),
-            child_text(customer, NS_CDISCOUNT, "LastName"),
-        ]
-    )
-    for address in (billing, shipping):
-        if customer_name is None and address is not None:
-            customer_name = joined([address.first_name, address.last_name]) or address.company_name
-
-    lines = _order_lines(element, number)
-    lines_shipping = sum((line.shipping_cost for line in lines), Decimal("0"))
-    total = decimal_or_none(text("ValidatedTotalAmount"), f"order {number} ValidatedTotalAmount")
-    shipping_total = decimal_or_none(
-        text("ValidatedTotalShippingCharges"), f"order {number} ValidatedTotalShippingCharges"
-    )
-    if shipping_total is None:
-        shipping_total = lines_shipping
-    if total is None:
-        total = sum((line.total_price for line in lines), Decimal("0")) + lines_shipping
-
-    return Order(
-        order_id=number,
-        reference=number,
-        status=state,
-        paid=state in PAID_STATES,
-        awaiting_acceptance=state in AWAITING_ACCEPTANCE_STATES,
-        closed=state in CLOSED_STATES,
-        created_at=_date(text("CreationDate"), f"order {number} CreationDate"),
-        updated_at=_date(text("LastUpdatedDate"), f"order {number} LastUpdatedDate"),
-        ship_by=_date(text("ShippingDateMax"), f"order {number} ShippingDateMax"),
-        currency=CURRENCY,
-        customer_name=customer_name,
-        billing_address=billing,
-        shipping_address=shipping,
-        total_amount=total,
-        shipping_total=shipping_total,
-        commission=decimal_or_none(
-            text("SiteCommissionValidatedAmount"), f"order {number} SiteCommissionValidatedAmount"
-        ),
-        lines=lines,
-        raw_payload=etree.tostring(element, encoding="unicode"),
-    )
-
-
-def _order_lines(element: etree._Element, number: str) -> tuple[OrderLine, ...]:
-    line_list = _present(element.find(qname(NS_CDISCOUNT, "OrderLineList")))
-    if line_list is None:
-        return ()
-    lines = []
-    seen: dict[str, int] = {}
-    for line in line_list.findall(qname(NS_CDISCOUNT, "OrderLine")):
-
-        def text(name: str, line: etree._Element = line) -> str | None:
-            return child_text(line, NS_CDISCOUNT, name)
-
-        seller_product_id = text("SellerProductId")
-        if seller_product_id is None:
-            raise OrderDataError(f"order {number}: a line has no SellerProductId")
-        # ValidateOrderList names lines by SellerProductId (RowId means nothing there); a
-        # product on two lines gets '#2', '#3'… so each line keeps an id of its own.
-        seen[seller_product_id] = seen.get(seller_product_id, 0) + 1
-        line_id = seller_product_id
-        if seen[seller_product_id] > 1:
-            line_id = f"{seller_product_id}#{seen[seller_product_id]}"
-        where = f"order {number} line {line_id}"
-        quantity = required_quantity(text("Quantity"), f"{where} Quantity")
-        # §M4: PurchasePrice is the line total, not a unit price.
-        total = required_decimal(text("PurchasePrice"), f"{where} PurchasePrice")
-        lines.append(
-            OrderLine(
-                line_id=line_id,
-                sku=seller_product_id,
-                ean=text("ProductEan"),
-                name=text("Name"),
-                quantity=quantity,
-                unit_price=unit_price(total, quantity),
-                total_price=total,
-                shipping_cost=_line_shipping(text, quantity, where),
-                status=text("AcceptationState"),
-                seller_fulfilled=True,  # the Marketplace API lists the seller's own lines
-                condition=text("ProductCondition"),
-            )
-        )
-    return tuple(lines)
-
-
-def _line_shipping(text: Callable[[str], str | None], quantity: int, where: str) -> Decimal:
-    """UnitShippingCharges for each unit, plus UnitAdditionalShippingCharges."""
-    unit = decimal_or_none(text("UnitShippingCharges"), f"{where} UnitShippingCharges")
-    additional = decimal_or_none(
-        text("UnitAdditionalShippingCharges"), f"{where} UnitAdditionalShippingCharges"
-    )
-    return (unit or Decimal("0")) * quantity + (additional or Decimal("0"))
-
-
-def _address(
-    element: etree._Element | None, phone: str | None, email: str | None
-) -> Address | None:
-    """§M4's address, its street parts folded into two lines; the customer's phone and email.
-
-    line1 is the street (Street, else Address1, else Address2); line2 gathers what is left in
-    French postal order: other address lines, Building, ApartmentNumber, PlaceName.
-    """
-    element = _present(element)
-    if element is None:
-        return None
-
-    def text(name: str) -> str | None:
-        return child_text(element, NS_CDISCOUNT, name)
-
-    streets = [text("Street"), text("Address1"), text("Address2")]
-    line1 = next((street for street in streets if street), None)
-    rest = [*streets, text("Building"), text("ApartmentNumber"), text("PlaceName")]
-    line2 = joined(
-        [part for part in rest if part and part.casefold() != (line1 or "").casefold()], ", "
-    )
-    civility = text("Civility")
-    return address_or_none(
-        civility=None if civility == "None" else civility,  # WCF enum default
-        first_name=text("FirstName"),
-        last_name=text("LastName"),
-        company_name=text("CompanyName"),
-        line1=line1,
-        line2=line2,
-        postal_code=text("ZipCode"),
-        city=text("City"),
-        country_code=text("Country"),
-        phone=phone,
-        email=email,
-        instructions=text("Instructions"),
-        relay_id=text("RelayId"),
-    )
-
-
-def _present(element: etree._Element | None) -> etree._Element | None:
-    return None if element is None or is_nil(element) else element
-
-
-def _date(text: str | None, what: str) -> datetime | None:
-    # §M4: naive Paris time, milliseconds possible, 0001-01-01T00:00:00 for "no date".
-    return parse_datetime(text, PARIS, what)
-
-
-def _validation_errors(answer: etree._Element) -> str | None:
-    """Errors of one ValidateOrderResult and of its lines, as 'ErrorType: Message'."""
-    messages = [_errors_text(answer.find(qname(NS_CDISCOUNT, "Errors")))]
-    line_results = answer.find(qname(NS_CDISCOUNT, "ValidateOrderLineResults"))
-    if line_results is not None:
-        for line in line_results.findall(qname(NS_CDISCOUNT, "ValidateOrderLineResult")):
-            text = _errors_text(line.find(qname(NS_CDISCOUNT, "Errors")))
-            if text:
-                product = child_text(line, NS_CDISCOUNT, "SellerProductId")
-                messages.append(f"{product}: {text}" if product else text)
-    return joined(messages, "; ")
-
-
-def _errors_text(errors: etree._Element | None) -> str | None:
-    if errors is None:
-        return None
-    found = []
-    for error in errors.findall(qname(NS_CDISCOUNT, "Error")):
-        kind = child_text(error, NS_CDISCOUNT, "ErrorType")
-        message = child_text(error, NS_CDISCOUNT, "Message")
-        found.append(": ".join(part for part in (kind, message) if part))
-    return joined(found, "; ")
-
-
-def _looks_like_html(response: requests.Response) -> bool:
-    if "html" in media_type(response):
-        return True
-    start = response_text(response)[:512].lstrip().lower()
-    return start.startswith(("<!doctype html", "<html"))
-
-
-def _basic_auth_bytes(value: str) -> bytes:
-    # requests encodes str credentials as Latin-1 and fails beyond it; fall back to UTF-8.
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:
-        return value.encode("utf-8")
-
-
-def _integer(text: str | None) -> int | None:
-    """An xs:int as int; None when absent or not a whole number."""
-    if text is None or not _INTEGER.fullmatch(text.strip()):
-        return None
-    return int(text.strip())
-
-
 def _offer_filter(page: int, skus: tuple[str, ...] | None) -> etree._Element:
     """The offerFilter of GetOfferListPaginated; children in the §M7 order (WCF schema order)."""
     offer_filter = etree.Element(qname(NS_CDISCOUNT, "offerFilter"), nsmap={None: NS_CDISCOUNT})
@@ -1039,69 +764,3 @@ def _offer_filter(page: int, skus: tuple[str, ...] | None) -> etree._Element:
         for sku in skus:
             sub(sku_list, NS_ARRAYS, "string", sku)
     return offer_filter
-
-
-def _offer_results(result: etree._Element) -> Iterator[OfferResult]:
-    """OfferLogList/OfferReportLog* (§M6); Validated true means created (80) or updated (90)."""
-    log_list = _present(result.find(qname(NS_CDISCOUNT, "OfferLogList")))
-    if log_list is None:
-        return
-    for log in log_list.findall(qname(NS_CDISCOUNT, "OfferReportLog")):
-
-        def text(name: str, log: etree._Element = log) -> str | None:
-            return child_text(log, NS_CDISCOUNT, name)
-
-        sku = text("SellerProductId")
-        if sku is None:
-            raise OfferDataError("an OfferReportLog has no SellerProductId")
-        accepted = _XS_BOOLEAN.get(text("Validated") or "")
-        if accepted is None:
-            raise OfferDataError(f"the OfferReportLog of {sku} lacks Validated")
-        properties = _present(log.find(qname(NS_CDISCOUNT, "PropertyList")))
-        logs = (
-            []
-            if properties is None
-            else properties.findall(qname(NS_CDISCOUNT, "OfferReportPropertyLog"))
-        )
-        in_error = [
-            entry
-            for entry in logs
-            if _XS_BOOLEAN.get(child_text(entry, NS_CDISCOUNT, "PropertyError") or "")
-        ]
-        # A refused offer speaks through its first property in error; an accepted one through
-        # its first log (80 created, 90 updated).
-        entry = (in_error or logs or [None])[0] if not accepted else (logs or [None])[0]
-        yield OfferResult(
-            sku=sku,
-            ean=text("ProductEan"),
-            status=text("OfferIntegrationStatus") or ("Integrated" if accepted else "Rejected"),
-            accepted=accepted,
-            code=child_text(entry, NS_CDISCOUNT, "PropertyCode"),
-            message=child_text(entry, NS_CDISCOUNT, "LogMessage"),
-        )
-
-
-def _remote_offer(element: etree._Element) -> RemoteOffer | None:
-    """One Offer of GetOfferListPaginated (§M7); None without a SellerProductId."""
-
-    def text(name: str) -> str | None:
-        return child_text(element, NS_CDISCOUNT, name)
-
-    sku = text("SellerProductId")
-    if sku is None:
-        return None
-    try:
-        quantity = required_quantity(text("Stock"), "Stock")
-    except OrderDataError:
-        quantity = None
-    try:
-        price = decimal_or_none(text("Price"), "Price")
-    except OrderDataError:
-        price = None
-    return RemoteOffer(
-        sku=sku,
-        ean=text("ProductEan"),
-        quantity=quantity,
-        price=price,
-        state=text("OfferState"),
-    )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,7 +12,20 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from ._base import BaseClient, logger, media_type, utc_now
+from ._base import BaseClient, TokenStore, logger, media_type, utc_now
+from ._octopia_parse import (
+    json_or_none,
+    json_text,
+    oauth_description,
+    positive_seconds,
+    problem_details,
+    read_carriers,
+    read_offer_result,
+    read_order,
+    read_remote_offer,
+    read_seller_info,
+    www_authenticate_description,
+)
 from ._offers import (
     FINISHED_STATES,
     REJECTED_STATE,
@@ -27,17 +38,10 @@ from ._offers import (
 )
 from ._orders import (
     OrderDataError,
-    address_or_none,
     check_range,
     check_shipment,
     check_statuses,
-    decimal_or_none,
-    joined,
     lines_to_ship,
-    parse_datetime,
-    required_decimal,
-    required_quantity,
-    unit_price,
 )
 from .errors import (
     CdiscountError,
@@ -47,15 +51,14 @@ from .errors import (
     RejectedError,
     TokenRejectedError,
 )
+from .protocols import PackagePublisher
 from .results import (
-    Address,
     Carrier,
     OfferPackageStatus,
     OfferPackageSubmission,
     OfferResult,
     OfferUpdate,
     Order,
-    OrderLine,
     RemoteOffer,
     SellerInfo,
     Token,
@@ -65,7 +68,6 @@ from .results import (
 DEFAULT_TOKEN_LIFETIME = timedelta(hours=2)
 # OAuth error codes by which the token endpoint says the client ID or secret is wrong (§O1).
 _CREDENTIAL_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
-_WWW_AUTH_DESCRIPTION = re.compile(r'error_description="([^"]*)"')
 
 SALES_CHANNEL = "CDISFR"
 # §O4: pageSize is at most 100; a page with fewer items is the last one.
@@ -82,18 +84,10 @@ ORDER_STATUSES = (
     "Cancelled",
     "Rejected",
 )
-PAID_STATUSES = frozenset({"InPreparation", "Shipped", "Delivered"})
-AWAITING_ACCEPTANCE_STATUSES = frozenset({"WaitingAcceptance"})
-# Final: nothing left for the seller to ship.
-CLOSED_STATUSES = frozenset({"Refused", "Cancelled", "Rejected", "Delivered", "Shipped"})
-# §O4: only lines with this supply mode are the seller's to ship.
-SELLER_SUPPLY_MODE = "Seller"
 # §O5: at most 1,000 offers per offer-requests call.
 OFFER_BATCH_SIZE = 1_000
 # §O5: the tracked delivery mode, mandatory on every offer that carries delivery modes.
 TRACKED_DELIVERY_MODE = "THD"
-# §O5: resultCode 8000 created, 9000 updated; any other code is an error.
-ACCEPTED_RESULT_CODES = frozenset({"8000", "9000"})
 
 
 @dataclass(frozen=True)
@@ -122,14 +116,14 @@ class OctopiaClient(BaseClient):
         token: str | None = None,
         timeout: float = 30,
         auto_refresh: bool = True,
-        on_token: Callable[[Token], None] | None = None,
+        token_store: TokenStore | None = None,
         session: requests.Session | None = None,
     ) -> None:
         super().__init__(
             token=token,
             timeout=timeout,
             auto_refresh=auto_refresh,
-            on_token=on_token,
+            token_store=token_store,
             session=session,
         )
         self._auth_url = auth_url
@@ -218,31 +212,25 @@ class OctopiaClient(BaseClient):
     def list_carriers(self) -> list[Carrier]:
         """GET /carriers (§O4): `label` is the name ship_order's `carrier` must use."""
         operation = "GET /carriers"
-        data = self._api_call("GET", "/carriers").data
-        if isinstance(data, dict) and isinstance(data.get("items"), list):
-            data = data["items"]
-        if not isinstance(data, list):
+        carriers = read_carriers(self._api_call("GET", "/carriers").data)
+        if carriers is None:
             raise self._error(MalformedResponseError, f"{operation}: the answer is not a list")
-        carriers = []
-        for item in data:
-            name = _text(item, "label", "name") if isinstance(item, dict) else None
-            if name is None:
-                continue
-            carriers.append(
-                Carrier(
-                    code=_text(item, "code"),
-                    name=name,
-                    default_url=_text(item, "defaultUrl", "trackingUrl"),
-                )
-            )
         return carriers
 
     # -- offers (§O5, §O6) ------------------------------------------------------------------
 
     def submit_offers(
-        self, offers: Sequence[OfferUpdate], *, full: bool = False
+        self,
+        offers: Sequence[OfferUpdate],
+        *,
+        full: bool = False,
+        name: str | None = None,
+        publish: PackagePublisher | None = None,
     ) -> OfferPackageSubmission:
         """One offer package (§O5): create it, send the offers 1,000 at a time, mark it Ready.
+
+        `name` and `publish` serve the Marketplace API only (its packages are files Cdiscount
+        downloads); Octopia takes the offers in the calls themselves.
 
         `full` False sends an "Update" package (stock and price of existing offers), True an
         "Upsert" (whole offers, delivery modes included). At most 40,000 offers (ValueError:
@@ -294,7 +282,7 @@ class OctopiaClient(BaseClient):
         path = f"/offer-packages/{_segment(package_id, 'package_id')}"
         operation = f"GET {path}"
         data = self._api_call("GET", path).data
-        state = _text(data, "state", "status") if isinstance(data, dict) else None
+        state = json_text(data, "state", "status") if isinstance(data, dict) else None
         if state is None:
             raise self._error(MalformedResponseError, f"{operation}: the answer holds no state")
         package_id = package_id.strip()
@@ -349,7 +337,7 @@ class OctopiaClient(BaseClient):
         operation = "GET /offers"
         for page_index, items in self._pages("/offers", params, operation):
             for item in items:
-                offer = _remote_offer(item)
+                offer = read_remote_offer(item)
                 if offer is None:
                     logger.warning(
                         "%s page %d: an offer without a SKU, skipped", operation, page_index
@@ -363,7 +351,7 @@ class OctopiaClient(BaseClient):
         for page_index, items in self._pages(f"{path}/offer-requests-results", {}, operation):
             for item in items:
                 try:
-                    yield _offer_result(item)
+                    yield read_offer_result(item)
                 except OfferDataError as exc:
                     raise self._error(
                         MalformedResponseError, f"{operation} page {page_index}: {exc}"
@@ -396,7 +384,7 @@ class OctopiaClient(BaseClient):
     def _package_id_from(self, result: ApiResponse, operation: str) -> str:
         """§O5: packageId in the body, else the last segment of Content-Location."""
         data = result.data
-        package_id = _text(data, "packageId", "id") if isinstance(data, dict) else None
+        package_id = json_text(data, "packageId", "id") if isinstance(data, dict) else None
         if package_id is None:
             location = result.headers.get("Content-Location") or result.headers.get("Location")
             _, found, rest = (
@@ -429,7 +417,7 @@ class OctopiaClient(BaseClient):
 
     def _order_from(self, data: Any, operation: str) -> Order:
         try:
-            return _order(data)
+            return read_order(data)
         except OrderDataError as exc:
             raise self._error(MalformedResponseError, f"{operation}: {exc}") from None
 
@@ -462,9 +450,9 @@ class OctopiaClient(BaseClient):
         status = response.status_code
         if 200 <= status < 300:
             return self._token_from(response, operation)
-        payload = _json_or_none(response)
+        payload = json_or_none(response)
         error_code = payload.get("error") if isinstance(payload, dict) else None
-        description = _oauth_description(payload)
+        description = oauth_description(payload)
         # §O1: bad credentials answer 401, sometimes 400, with error=invalid_client.
         if status in (401, 403) or (status == 400 and error_code in _CREDENTIAL_ERRORS):
             raise self._error(
@@ -491,7 +479,7 @@ class OctopiaClient(BaseClient):
         lifetime = DEFAULT_TOKEN_LIFETIME
         expires_in = payload.get("expires_in")
         if expires_in is not None:
-            seconds = _positive_seconds(expires_in)
+            seconds = positive_seconds(expires_in)
             if seconds is None:
                 raise self._error(
                     MalformedResponseError,
@@ -541,13 +529,13 @@ class OctopiaClient(BaseClient):
             if status != 204 and response.content.strip():
                 data = self._decode_json(response, operation)
             return ApiResponse(status, data, response.headers, response.links)
-        cdiscount_message, trace_id = _problem_details(response)
+        cdiscount_message, trace_id = problem_details(response)
         if status == 401:
             raise self._error(
                 TokenRejectedError,
                 f"{operation}: Octopia rejected the access token (HTTP 401)",
                 response=response,
-                cdiscount_message=cdiscount_message or _www_authenticate_description(response),
+                cdiscount_message=cdiscount_message or www_authenticate_description(response),
                 trace_id=trace_id,
             )
         if status == 403:
@@ -602,27 +590,12 @@ class OctopiaClient(BaseClient):
             ) from None
 
     def _seller_info_from(self, data: Any, *, operation: str) -> SellerInfo:
-        # §O3: the shape is unconfirmed; accept one profile, a list, or {"items": [...]}.
-        raw = data
-        candidates = data
-        if isinstance(data, dict) and isinstance(data.get("items"), list):
-            candidates = data["items"]
-        elif isinstance(data, list):
-            raw = {"items": data}
-        if isinstance(candidates, list):
-            profiles = [item for item in candidates if isinstance(item, dict)]
-            mine = [p for p in profiles if _text(p, "id", "sellerId") == self._seller_id]
-            candidates = (mine or profiles or [None])[0]
-        if not isinstance(candidates, dict):
+        info = read_seller_info(data, self._seller_id)
+        if info is None:
             raise self._error(
                 MalformedResponseError, f"{operation}: the answer holds no seller profile"
             )
-        return SellerInfo(
-            seller_id=_text(candidates, "id", "sellerId"),
-            shop_name=_text(candidates, "name", "shopName", "sellerName"),
-            login=_text(candidates, "login"),
-            raw=raw,
-        )
+        return info
 
     def _secrets(self) -> list[str]:
         return [self._client_secret, *super()._secrets()]
@@ -674,267 +647,3 @@ def _offer_json(offer: OfferUpdate) -> dict[str, Any]:
 def _json_amount(value: Decimal) -> float:
     """§O5 wants JSON numbers: cents-rounded, then a float (its shortest repr is exact here)."""
     return float(amount(value))
-
-
-def _offer_result(item: Any) -> OfferResult:
-    """One item of offer-requests-results (§O5); the first result in error speaks for it."""
-    if not isinstance(item, dict):
-        raise OfferDataError("a result is not a JSON object")
-    sku = _text(item, "sellerExternalReference", "sellerProductId")
-    if sku is None:
-        raise OfferDataError("a result has no sellerExternalReference")
-    product = item.get("product") if isinstance(item.get("product"), dict) else {}
-    status = _text(item, "integrationStatus", "status") or "Unknown"
-    entries = [entry for entry in item.get("results") or [] if isinstance(entry, dict)]
-    codes = [(_text(entry, "resultCode", "code"), entry) for entry in entries]
-    errors = [(code, entry) for code, entry in codes if code and code not in ACCEPTED_RESULT_CODES]
-    code, entry = (errors or codes or [(None, {})])[0]
-    if code is None:
-        accepted = status == "Integrated"
-    else:
-        accepted = code in ACCEPTED_RESULT_CODES and status != REJECTED_STATE
-    return OfferResult(
-        sku=sku,
-        ean=_text(product, "gtin") or _text(item, "gtin", "productGtin"),
-        status=status,
-        accepted=accepted,
-        code=code,
-        message=_text(entry, "message", "resultMessage"),
-    )
-
-
-def _remote_offer(item: Any) -> RemoteOffer | None:
-    """One offer of GET /offers (§O6, shape unconfirmed); None without a SKU."""
-    if not isinstance(item, dict):
-        return None
-    sku = _text(item, "sellerExternalReference", "sellerProductId")
-    if sku is None:
-        return None
-    product = item.get("product") if isinstance(item.get("product"), dict) else {}
-    price = item.get("price")
-    if isinstance(price, dict):
-        price = price.get("price")
-    try:
-        quantity = required_quantity(item.get("quantity", item.get("stock")), "quantity")
-    except OrderDataError:
-        quantity = None
-    try:
-        price = decimal_or_none(price, "price")
-    except OrderDataError:
-        price = None
-    return RemoteOffer(
-        sku=sku,
-        ean=_text(product, "gtin") or _text(item, "gtin", "productGtin"),
-        quantity=quantity,
-        price=price,
-        state=_text(item, "state", "status"),
-    )
-
-
-def _order(data: Any) -> Order:
-    """One order of §O4; only orderId and status are required of the order itself."""
-    if not isinstance(data, dict):
-        raise OrderDataError("an order is not a JSON object")
-    order_id = _text(data, "orderId")
-    if order_id is None:
-        raise OrderDataError("an order has no orderId")
-    status = _text(data, "status")
-    if status is None:
-        raise OrderDataError(f"order {order_id} has no status")
-    raw_lines = data.get("lines")
-    if raw_lines is None:
-        raw_lines = []
-    if not isinstance(raw_lines, list):
-        raise OrderDataError(f"order {order_id}: lines is not a list")
-    lines = tuple(_order_line(line, order_id) for line in raw_lines)
-
-    billing = _address(data.get("billingAddress"))
-    # §O4 puts the shipping address on each line; an order-level one is read first.
-    shipping = _address(data.get("shippingAddress"))
-    for line in raw_lines:
-        if shipping is None and isinstance(line, dict):
-            shipping = _address(line.get("shippingAddress"))
-
-    lines_shipping = sum((line.shipping_cost for line in lines), Decimal("0"))
-    lines_total = sum((line.total_price for line in lines), Decimal("0")) + lines_shipping
-    # An order-level totalPrice, if the payload carries one, reads like a line's.
-    total_price = data.get("totalPrice")
-    total_amount, shipping_total = lines_total, lines_shipping
-    if isinstance(total_price, dict) and total_price.get("sellingPrice") is not None:
-        selling = required_decimal(total_price.get("sellingPrice"), f"order {order_id} total")
-        shipping_cost = decimal_or_none(
-            total_price.get("shippingCost"), f"order {order_id} total shipping"
-        )
-        shipping_total = shipping_cost if shipping_cost is not None else lines_shipping
-        total_amount = selling + shipping_total
-
-    return Order(
-        order_id=order_id,
-        reference=_text(data, "reference") or order_id,
-        status=status,
-        paid=status in PAID_STATUSES,
-        awaiting_acceptance=status in AWAITING_ACCEPTANCE_STATUSES,
-        closed=status in CLOSED_STATUSES,
-        created_at=_datetime(data, order_id, "createdAt", "purchasedAt"),
-        updated_at=_datetime(data, order_id, "updatedAt"),
-        ship_by=_datetime(data, order_id, "shippedAtMax"),
-        currency=_text(data, "currencyCode") or "EUR",
-        customer_name=_customer_name(data.get("customer"), billing, shipping),
-        billing_address=billing,
-        shipping_address=shipping,
-        total_amount=total_amount,
-        shipping_total=shipping_total,
-        commission=None,  # §O4 documents no commission field
-        lines=lines,
-        raw_payload=json.dumps(data, ensure_ascii=False),
-    )
-
-
-def _order_line(data: Any, order_id: str) -> OrderLine:
-    if not isinstance(data, dict):
-        raise OrderDataError(f"order {order_id}: a line is not a JSON object")
-    line_id = _text(data, "orderLineId")
-    if line_id is None:
-        raise OrderDataError(f"order {order_id}: a line has no orderLineId")
-    where = f"order {order_id} line {line_id}"
-    offer = data.get("offer") if isinstance(data.get("offer"), dict) else {}
-    sku = _text(offer, "sellerProductId", "sellerExternalReference")
-    if sku is None:
-        raise OrderDataError(f"{where} has no offer.sellerProductId")
-    quantity = required_quantity(data.get("quantity"), f"{where} quantity")
-    price = data.get("totalPrice") if isinstance(data.get("totalPrice"), dict) else {}
-    total = required_decimal(price.get("sellingPrice"), f"{where} totalPrice.sellingPrice")
-    shipping = decimal_or_none(price.get("shippingCost"), f"{where} totalPrice.shippingCost")
-    supply_mode = _text(offer, "supplyMode") or ""
-    return OrderLine(
-        line_id=line_id,
-        sku=sku,
-        ean=_text(offer, "productGtin", "gtin"),
-        name=_text(offer, "productTitle", "title") or _text(data, "productTitle", "productName"),
-        quantity=quantity,
-        unit_price=unit_price(total, quantity),
-        total_price=total,
-        shipping_cost=shipping if shipping is not None else Decimal("0"),
-        status=_text(data, "status"),
-        seller_fulfilled=supply_mode.casefold() == SELLER_SUPPLY_MODE.casefold(),
-        condition=_text(offer, "condition") or _text(data, "condition"),
-    )
-
-
-def _address(data: Any) -> Address | None:
-    if not isinstance(data, dict):
-        return None
-    return address_or_none(
-        civility=_text(data, "civility"),
-        first_name=_text(data, "firstName"),
-        last_name=_text(data, "lastName"),
-        company_name=_text(data, "companyName"),
-        line1=_text(data, "addressLine1"),
-        line2=joined([_text(data, "addressLine2"), _text(data, "addressLine3")], ", "),
-        postal_code=_text(data, "postalCode"),
-        city=_text(data, "city"),
-        country_code=_text(data, "countryCode"),
-        phone=_text(data, "phone", "mobilePhone"),
-        email=_text(data, "email"),
-        instructions=_text(data, "instructions"),
-        relay_id=_text(data, "relayId"),
-    )
-
-
-def _customer_name(customer: Any, *addresses: Address | None) -> str | None:
-    if isinstance(customer, dict):
-        name = joined([_text(customer, "firstName"), _text(customer, "lastName")])
-        if name:
-            return name
-    for address in addresses:
-        if address is not None:
-            name = joined([address.first_name, address.last_name]) or address.company_name
-            if name:
-                return name
-    return None
-
-
-def _datetime(data: Mapping[str, Any], order_id: str, *keys: str) -> datetime | None:
-    key = next((key for key in keys if _text(data, key)), None)
-    if key is None:
-        return None
-    # Octopia writes UTC with a Z; a naive value is read as UTC too.
-    return parse_datetime(_text(data, key), UTC, f"order {order_id} {key}")
-
-
-def _text(data: Mapping[str, Any], *keys: str) -> str | None:
-    """The first of `keys` holding a scalar, as a string (ids may come as numbers)."""
-    for key in keys:
-        value = data.get(key)
-        if value is None or isinstance(value, bool | dict | list):
-            continue
-        text = str(value).strip()
-        if text:
-            return text
-    return None
-
-
-def _positive_seconds(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    """Error bodies are read whatever their content type says; None when not JSON."""
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
-
-
-def _oauth_description(payload: Any) -> str | None:
-    if not isinstance(payload, dict):
-        return None
-    return _text(payload, "error_description", "error")
-
-
-def _problem_details(response: requests.Response) -> tuple[str | None, str | None]:
-    """(message, traceId) from an RFC 7807 problem body (§O2); tolerant of other JSON."""
-    payload = _json_or_none(response)
-    if not isinstance(payload, dict):
-        return None, None
-    title = _text(payload, "title")
-    detail = _text(payload, "detail", "message")
-    parts = [title] if title else []
-    if detail and detail != title:
-        parts.append(detail)
-    parts.extend(_validation_errors(payload.get("errors")))
-    message = ": ".join(parts[:2])
-    if len(parts) > 2:
-        message = f"{message} ({'; '.join(parts[2:])})"
-    return message or None, _text(payload, "traceId", "trace_id")
-
-
-def _validation_errors(errors: Any) -> list[str]:
-    """`errors` as `{"field": ["msg"]}` (ASP.NET) or a list of strings/objects."""
-    found: list[str] = []
-    if isinstance(errors, dict):
-        for field, messages in errors.items():
-            if isinstance(messages, str):
-                messages = [messages]
-            if isinstance(messages, list):
-                found.extend(f"{field}: {m}" for m in messages if isinstance(m, str))
-    elif isinstance(errors, list):
-        for item in errors:
-            if isinstance(item, str):
-                found.append(item)
-            elif isinstance(item, dict):
-                text = _text(item, "message", "detail", "title")
-                if text:
-                    found.append(text)
-    return found
-
-
-def _www_authenticate_description(response: requests.Response) -> str | None:
-    match = _WWW_AUTH_DESCRIPTION.search(response.headers.get("WWW-Authenticate", ""))
-    return match.group(1) if match else None

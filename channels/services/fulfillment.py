@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.cdiscount import errors
+from channels.cdiscount import CdiscountClient, errors
 from channels.models import (
     Carrier,
     CdiscountAccount,
@@ -50,7 +50,8 @@ def carriers_for(account: CdiscountAccount, *, refresh: bool = False) -> list[Ca
     if fresh and not refresh:
         return cached
     try:
-        carriers = cdiscount_client_for(account).list_carriers()
+        with cdiscount_client_for(account) as client:
+            carriers = client.list_carriers()
     except errors.CdiscountError:
         if cached:
             return cached  # yesterday's list is better than none
@@ -188,8 +189,12 @@ def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, use
 
 # The upload job --------------------------------------------------------------------------------
 def fulfillment_upload(job: Job) -> JobOutcome:
+    with cdiscount_client_for(job.account) as client:
+        return _shipments_upload(job, client)
+
+
+def _shipments_upload(job: Job, client: CdiscountClient) -> JobOutcome:
     account = job.account
-    client = cdiscount_client_for(account)
     shipments = list(
         Shipment.objects.filter(
             order__account=account, upload_status=Shipment.UploadStatus.PENDING
@@ -258,7 +263,7 @@ def fulfillment_upload(job: Job) -> JobOutcome:
     )
 
 
-def _send_shipment(client, shipment: Shipment) -> tuple[str, str]:
+def _send_shipment(client: CdiscountClient, shipment: Shipment) -> tuple[str, str]:
     """("confirmed", "") or ("rejected", reason)."""
     current = client.get_order(shipment.order.order_number)
     already_shipped = current.status in SHIPPED_STATES

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.cdiscount import errors
+from channels.cdiscount import CdiscountClient, PackageWriter, errors
 from channels.cdiscount.results import OfferPackageStatus, OfferUpdate
 from channels.models import (
     CdiscountAccount,
@@ -150,7 +150,10 @@ class InventoryUpload:
         self.full = full or bool(job.options.get("full"))
 
     def run(self) -> JobOutcome:
-        client = cdiscount_client_for(self.account)
+        with cdiscount_client_for(self.account) as client:
+            return self._run(client)
+
+    def _run(self, client: CdiscountClient) -> JobOutcome:
         resend_all = self.full or fees_changed(self.account)
         groups: dict[bool, list[PlannedOffer]] = {True: [], False: []}
         packages: list[OfferPackage] = []
@@ -174,7 +177,9 @@ class InventoryUpload:
             awaiting=True,
         )
 
-    def _send(self, client, planned: list[PlannedOffer], *, full: bool, all_: bool):
+    def _send(
+        self, client: CdiscountClient, planned: list[PlannedOffer], *, full: bool, all_: bool
+    ):
         offers = [p.offer for p in planned]
         package = OfferPackage.objects.create(
             account=self.account,
@@ -187,11 +192,12 @@ class InventoryUpload:
             else None,
         )
         try:
-            if self.account.is_octopia:
-                submission = client.submit_offers(offers, full=full)
-            else:
-                url = self._publish_zip(client, package, offers, full=full)
-                submission = client.submit_offer_package(url, offer_count=len(offers))
+            submission = client.submit_offers(
+                offers,
+                full=full,
+                name=f"stock-{timezone.now():%Y-%m-%dT%H:%MZ}-{package.pk}",
+                publish=lambda write: self._publish_zip(package, write),
+            )
         except Exception:
             # Nothing is pending on the products: the next run sends these offers again.
             _remove_file(package)
@@ -225,15 +231,14 @@ class InventoryUpload:
         )
         return package
 
-    def _publish_zip(self, client, package: OfferPackage, offers, *, full: bool) -> str:
+    def _publish_zip(self, package: OfferPackage, write: PackageWriter) -> str:
         """Writes the zip where the app serves it at an unguessable URL (§M6)."""
         folder = Path(settings.OFFER_PACKAGE_DIR)
         folder.mkdir(parents=True, exist_ok=True)
         token = secrets.token_urlsafe(32)
         path = folder / f"{token}.zip"
-        name = f"stock-{timezone.now():%Y-%m-%dT%H:%MZ}-{package.pk}"
         with path.open("wb") as destination:
-            client.build_offer_package(offers, destination, full=full, name=name)
+            write(destination)
         package.download_token = token
         package.file_path = str(path)
         package.save(update_fields=["download_token", "file_path"])
@@ -252,9 +257,9 @@ def offer_package_poll(*, package_pk: int) -> bool:
     package = OfferPackage.objects.select_related("account", "job").filter(pk=package_pk).first()
     if package is None or package.state != OfferPackage.State.SUBMITTED:
         return True
-    client = cdiscount_client_for(package.account)
     try:
-        status = client.get_offer_package(package.package_id)
+        with cdiscount_client_for(package.account) as client:
+            status = client.get_offer_package(package.package_id)
     except errors.TransientError:
         status = None  # asked again at the next poll
     package.polls += 1
@@ -412,8 +417,8 @@ def offers_reconcile(job: Job) -> JobOutcome:
     """Reads the offers back from Cdiscount and resends those that drifted from what it last
     accepted (a "success" that left an offer at its old quantity or price)."""
     account = job.account
-    client = cdiscount_client_for(account)
-    remote = {offer.sku: offer for offer in client.list_offers()}
+    with cdiscount_client_for(account) as client:
+        remote = {offer.sku: offer for offer in client.list_offers()}
     now = timezone.now()
     drifted = []
     products = Product.objects.filter(

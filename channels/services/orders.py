@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.cdiscount import errors
+from channels.cdiscount import CdiscountClient, errors
 from channels.cdiscount.results import Order as CdiscountOrder
 from channels.models import (
     AcceptanceRequest,
@@ -143,14 +143,14 @@ class OrderDownload:
             start = now - RESWEEP_WINDOW
         else:
             start = cursor.position - CURSOR_OVERLAP if cursor else now - FIRST_RUN_LOOKBACK
-        client = cdiscount_client_for(self.account)
-        batch: list[CdiscountOrder] = []
-        for order in client.list_orders(updated_from=start, updated_to=now):
-            batch.append(order)
-            if len(batch) >= BATCH_SIZE:
-                self._handle(client, batch)
-                batch = []
-        self._handle(client, batch)
+        with cdiscount_client_for(self.account) as client:
+            batch: list[CdiscountOrder] = []
+            for order in client.list_orders(updated_from=start, updated_to=now):
+                batch.append(order)
+                if len(batch) >= BATCH_SIZE:
+                    self._handle(client, batch)
+                    batch = []
+            self._handle(client, batch)
         self._alert_deadlines()
         if self.resweep:
             return self._outcome()
@@ -192,7 +192,7 @@ class OrderDownload:
         )
 
     # Per batch -----------------------------------------------------------------------------
-    def _handle(self, client, orders: list[CdiscountOrder]) -> None:
+    def _handle(self, client: CdiscountClient, orders: list[CdiscountOrder]) -> None:
         if not orders:
             return
         products = self._products_for(orders)
@@ -301,7 +301,9 @@ class OrderDownload:
             OrderLine.objects.bulk_update(to_update, LINE_FIELDS)
 
     # Acceptance ----------------------------------------------------------------------------
-    def _consider_acceptance(self, client, order: CdiscountOrder, products) -> None:
+    def _consider_acceptance(
+        self, client: CdiscountClient, order: CdiscountOrder, products
+    ) -> None:
         request = AcceptanceRequest.objects.filter(
             account=self.account, order_number=order.order_id
         ).first()
@@ -468,16 +470,16 @@ class AcceptanceFailed(Exception):
 def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None:
     """The seller accepts or refuses an order from the "awaiting your acceptance" list."""
     account = request.account
-    client = cdiscount_client_for(account)
     kind = OrderEvent.Kind.ACCEPTANCE if accept else OrderEvent.Kind.REFUSAL
     try:
-        order = client.get_order(request.order_number)
-        if not order.awaiting_acceptance:
-            raise AcceptanceFailed(
-                _("Cdiscount no longer awaits your decision on this order (it is %(state)s).")
-                % {"state": order.status}
-            )
-        (client.accept_order if accept else client.refuse_order)(order)
+        with cdiscount_client_for(account) as client:
+            order = client.get_order(request.order_number)
+            if not order.awaiting_acceptance:
+                raise AcceptanceFailed(
+                    _("Cdiscount no longer awaits your decision on this order (it is %(state)s).")
+                    % {"state": order.status}
+                )
+            (client.accept_order if accept else client.refuse_order)(order)
     except errors.CdiscountError as exc:
         sentence = cdiscount_error_sentence(exc)
         OrderEvent.of(

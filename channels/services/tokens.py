@@ -4,11 +4,10 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.cdiscount import Token, errors
+from channels.cdiscount import errors
 from channels.models import CdiscountAccount
 
 from .clients import cdiscount_client_for
@@ -23,22 +22,6 @@ logger = logging.getLogger(__name__)
 class ActionResult:
     ok: bool
     message: str
-
-
-def account_token_store(*, account: CdiscountAccount, token: Token) -> None:
-    """Saves a token that Cdiscount just issued, under a row lock so writers do not interleave."""
-    with transaction.atomic():
-        locked = CdiscountAccount.objects.select_for_update().get(pk=account.pk)
-        locked.access_token = token.value
-        locked.token_received_at = token.received_at
-        locked.token_expires_at = token.expires_at
-        locked.save(
-            update_fields=["access_token", "token_received_at", "token_expires_at", "updated_at"]
-        )
-    account.access_token = token.value
-    account.token_received_at = token.received_at
-    account.token_expires_at = token.expires_at
-    logger.info("account %s: new token, valid until %s", account.pk, token.expires_at.isoformat())
 
 
 def _missing_credentials(account: CdiscountAccount) -> str | None:
@@ -62,10 +45,11 @@ def account_get_token(*, account_id: int) -> ActionResult:
     problem = _missing_credentials(account)
     if problem:
         return ActionResult(False, problem)
-    # An explicit Get Token always asks Cdiscount, whatever another worker holds.
-    client = cdiscount_client_for(account, single_flight=False)
     try:
-        token = client.get_token()  # the client's on_token callback stores it
+        # An explicit Get Token always asks Cdiscount, whatever another worker holds; the
+        # client hands the token to the account's store.
+        with cdiscount_client_for(account) as client:
+            token = client.get_token()
     except errors.CdiscountError as exc:
         logger.warning("account %s: Get Token failed: %s", account.pk, type(exc).__name__)
         return ActionResult(False, _("Get Token failed.") + " " + cdiscount_error_sentence(exc))
@@ -80,9 +64,9 @@ def account_test_token(*, account_id: int) -> ActionResult:
     if not account.access_token:
         result = ActionResult(False, _("There is no access token yet: use Actions → Get Token."))
     else:
-        client = cdiscount_client_for(account, auto_refresh=False)
         try:
-            info = client.get_seller_info()
+            with cdiscount_client_for(account, auto_refresh=False) as client:
+                info = client.get_seller_info()
         except errors.AuthenticationError as exc:
             result = ActionResult(
                 False, _("The token is invalid or expired.") + " " + cdiscount_error_sentence(exc)
@@ -122,7 +106,9 @@ def token_refresh(job) -> JobOutcome:
             _("The token is valid until %(when)s: nothing to do.") % {"when": when},
             {"renewed": 0},
         )
-    token = cdiscount_client_for(account).get_token()  # errors end the job as Failed
+    with cdiscount_client_for(account) as client:
+        # A token another worker renewed meanwhile is taken as it is; errors fail the job.
+        token = client.renew_token()
     when = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
     return JobOutcome(
         _("Token renewed, valid until %(when)s.") % {"when": when}, {"renewed": 1}, succeeded=1

@@ -16,3 +16,16 @@ def assert_no_secret(exc, caplog, *secrets):
     for secret in secrets:
         for text in exposed:
             assert secret not in text, f"secret leaked into: {text[:300]!r}"
+
+
+class TokenLog(list):
+    """A token store with nothing to share: each renewal asks Cdiscount. It lists every token
+    it was handed, oldest first."""
+
+    def renew(self, *, held, fetch):
+        token = fetch()
+        self.append(token)
+        return token
+
+    def save(self, token):
+        self.append(token)

@@ -2,14 +2,13 @@
 
 import base64
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 import requests
 from lxml import etree
 
 from channels.cdiscount import MarketplaceClient, errors
-from tests.cdiscount.support import assert_no_secret
+from tests.cdiscount.support import TokenLog, assert_no_secret
 
 STS_URL = "https://sts.cdiscount.com/users/httpIssue.svc/"
 SOAP_URL = "https://wsvc.cdiscount.com/MarketplaceAPIService.svc"
@@ -194,8 +193,8 @@ def assert_soap_request(request, token, operation="GetSellerInformation"):
 
 def test_get_token_uses_basic_auth_and_the_realm(rsps):
     add_token_ok(rsps)
-    received = []
-    client = make_client(token=None, on_token=received.append)
+    received = TokenLog()
+    client = make_client(token=None, token_store=received)
 
     before = datetime.now(UTC)
     token = client.get_token()
@@ -221,8 +220,8 @@ def test_get_token_uses_basic_auth_and_the_realm(rsps):
 @pytest.mark.parametrize("status", [401, 403])
 def test_get_token_refused_credentials(rsps, status, cdiscount_logs):
     rsps.get(STS_URL, status=status, body="", headers={"WWW-Authenticate": 'Basic realm="sts"'})
-    received = []
-    client = make_client(on_token=received.append)
+    received = TokenLog()
+    client = make_client(token_store=received)
     with pytest.raises(errors.InvalidCredentialsError) as caught:
         client.get_token()
     assert caught.value.status == status
@@ -291,12 +290,23 @@ def test_get_token_timeout(rsps, cdiscount_logs):
     assert_no_secret(caught.value, cdiscount_logs, *SECRETS)
 
 
-def test_get_token_password_beyond_latin1(rsps):
+@pytest.mark.parametrize(
+    ("login", "password"),
+    [
+        ("acme-api", "pässwörd:é"),  # within Latin-1: still sent as UTF-8
+        ("acme-api", "mot-de-passe-€"),  # beyond Latin-1
+        ("maïté-api", "P4ss"),
+    ],
+)
+def test_get_token_sends_basic_credentials_as_utf8(rsps, login, password):
     add_token_ok(rsps)
-    make_client(password="mot-de-passe-€").get_token()
-    credentials = f"{LOGIN}:mot-de-passe-€".encode()
-    expected = f"Basic {base64.b64encode(credentials).decode()}"
-    assert rsps.calls[0].request.headers["Authorization"] == expected
+    make_client(login=login, password=password).get_token()
+    header = rsps.calls[0].request.headers["Authorization"]
+    scheme, _, encoded = header.partition(" ")
+    assert scheme == "Basic"
+    # RFC 7617: user-id ":" password, UTF-8, base64; the first colon separates them.
+    assert base64.b64decode(encoded) == f"{login}:{password}".encode()
+    assert base64.b64decode(encoded).decode("utf-8").partition(":") == (login, ":", password)
 
 
 # -- M2/M3: GetSellerInformation ----------------------------------------------------------------
@@ -359,14 +369,14 @@ def test_operation_success_in_the_wrong_namespace_is_malformed(rsps):
 def test_get_seller_info_without_token_gets_one_first(rsps):
     add_token_ok(rsps)
     add_soap(rsps, SELLER_RESPONSE)
-    on_token = mock.Mock()
-    client = make_client(token=None, on_token=on_token)
+    tokens = TokenLog()
+    client = make_client(token=None, token_store=tokens)
 
     client.get_seller_info()
 
     assert [call.request.url for call in rsps.calls] == [TOKEN_URL, SOAP_URL]
     assert_soap_request(rsps.calls[1].request, NEW_TOKEN)
-    on_token.assert_called_once()
+    assert len(tokens) == 1
 
 
 def test_without_token_and_auto_refresh_off_nothing_is_sent(rsps):
@@ -379,8 +389,8 @@ def test_token_fault_refreshes_once_and_retries(rsps):
     add_soap(rsps, TOKEN_FAULT, status=500)
     add_token_ok(rsps)
     add_soap(rsps, SELLER_RESPONSE)
-    on_token = mock.Mock()
-    client = make_client(on_token=on_token)
+    tokens = TokenLog()
+    client = make_client(token_store=tokens)
 
     info = client.get_seller_info()
 
@@ -392,8 +402,8 @@ def test_token_fault_refreshes_once_and_retries(rsps):
     ]
     assert_soap_request(rsps.calls[0].request, OLD_TOKEN)
     assert_soap_request(rsps.calls[2].request, NEW_TOKEN)
-    on_token.assert_called_once()
-    assert on_token.call_args.args[0].value == NEW_TOKEN
+    assert len(tokens) == 1
+    assert tokens[0].value == NEW_TOKEN
     assert client.token == NEW_TOKEN
 
 
@@ -403,27 +413,27 @@ def test_second_token_fault_raises(rsps, cdiscount_logs):
     add_soap(
         rsps, fault("s:RequestTokenValidationError", "Token id is not correctly formatted."), 500
     )
-    on_token = mock.Mock()
+    tokens = TokenLog()
 
     with pytest.raises(errors.TokenRejectedError) as caught:
-        make_client(on_token=on_token).get_seller_info()
+        make_client(token_store=tokens).get_seller_info()
 
     assert len(rsps.calls) == 3
-    on_token.assert_called_once()
+    assert len(tokens) == 1
     assert caught.value.cdiscount_message == "Token id is not correctly formatted."
     assert_no_secret(caught.value, cdiscount_logs, *SECRETS)
 
 
 def test_auto_refresh_off_reports_the_stored_token_honestly(rsps):
     add_soap(rsps, TOKEN_FAULT, status=500)
-    on_token = mock.Mock()
-    client = make_client(auto_refresh=False, on_token=on_token)
+    tokens = TokenLog()
+    client = make_client(auto_refresh=False, token_store=tokens)
 
     with pytest.raises(errors.TokenRejectedError) as caught:
         client.get_seller_info()
 
     assert len(rsps.calls) == 1
-    on_token.assert_not_called()
+    assert tokens == []
     assert client.token == OLD_TOKEN
     assert caught.value.status == 500
     assert caught.value.cdiscount_message == (
@@ -472,11 +482,11 @@ def test_soap_403_is_rejected_without_refresh(rsps):
     add_soap(
         rsps, "<html><body>403 - Forbidden</body></html>", status=403, content_type="text/html"
     )
-    on_token = mock.Mock()
+    tokens = TokenLog()
     with pytest.raises(errors.RejectedError) as caught:
-        make_client(on_token=on_token).get_seller_info()
+        make_client(token_store=tokens).get_seller_info()
     assert caught.value.status == 403
-    on_token.assert_not_called()
+    assert tokens == []
     assert len(rsps.calls) == 1
 
 

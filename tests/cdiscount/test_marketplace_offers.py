@@ -462,6 +462,34 @@ def test_submit_offer_package_sends_the_url(rsps, cdiscount_logs):
     assert "6f1b0c3e9a5d4e27b8c1f0a2d3e4b5c6" not in cdiscount_logs.text
 
 
+def test_submit_offers_writes_the_zip_through_publish_then_sends_its_url(rsps):
+    add_soap(rsps, submit_answer("4711"))
+    published = io.BytesIO()
+
+    def publish(write):
+        assert not rsps.calls  # the zip is written before Cdiscount is told where it is
+        write(published)
+        return ZIP_URL
+
+    client = make_client()
+    submission = client.submit_offers([THE_VERT, TASSE], full=True, name=NAME, publish=publish)
+
+    assert submission == OfferPackageSubmission(package_id="4711", offer_count=2)
+    package = zipfile.ZipFile(io.BytesIO(published.getvalue()))
+    skus = [element.get("SellerProductId") for element in offers_xml(package).iter(o("Offer"))]
+    assert skus == [THE_VERT.sku, TASSE.sku]
+    (call,) = rsps.calls
+    assert fields(parameter_of(call.request, "SubmitOfferPackage")) == [
+        ("ZipFileFullPath", ZIP_URL)
+    ]
+
+
+def test_submit_offers_needs_somewhere_to_publish(rsps):
+    with pytest.raises(ValueError, match="publish"):
+        make_client().submit_offers([TASSE])
+    assert not rsps.calls
+
+
 def test_submit_without_count_leaves_it_unknown(rsps):
     add_soap(rsps, submit_answer("12"))
     assert make_client().submit_offer_package(ZIP_URL).offer_count is None

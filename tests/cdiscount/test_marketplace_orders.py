@@ -11,8 +11,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from lxml import etree
 
-from channels.cdiscount import Address, Carrier, Order, OrderLine, errors, marketplace
-from tests.cdiscount.support import assert_no_secret
+from channels.cdiscount import (
+    Address,
+    Carrier,
+    Order,
+    OrderLine,
+    _marketplace_parse,
+    errors,
+    marketplace,
+)
+from tests.cdiscount.support import TokenLog, assert_no_secret
 from tests.cdiscount.test_marketplace_client import (
     NEW_TOKEN,
     NS_CD,
@@ -482,8 +490,8 @@ def test_token_fault_mid_listing_is_renewed_once_and_the_listing_continues(rsps)
     add_soap(rsps, TOKEN_FAULT, status=500)
     add_token_ok(rsps)
     add_soap(rsps, order_list(small_order("B2")))
-    received = []
-    client = make_client(on_token=received.append)
+    received = TokenLog()
+    client = make_client(token_store=received)
 
     orders = list(
         client.list_orders(
@@ -890,7 +898,7 @@ def test_get_order_skips_other_orders(rsps):
 
 
 def paid_order():
-    return marketplace._order(
+    return _marketplace_parse.read_order(
         etree.fromstring(
             f'<Order xmlns="{NS_CD}" xmlns:i="{NS_XSI}">' + PAID_ORDER_XML.removeprefix("<Order>")
         )

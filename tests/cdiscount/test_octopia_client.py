@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from channels.cdiscount import OctopiaClient, SellerInfo, Token, errors
-from tests.cdiscount.support import assert_no_secret
+from tests.cdiscount.support import TokenLog, assert_no_secret
 
 AUTH_URL = "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token"
 API_URL = "https://api.octopia-io.net/seller/v2"
@@ -83,8 +83,8 @@ def assert_api_request(request, token):
 
 def test_get_token_posts_client_credentials_and_stores_the_token(rsps):
     add_token_ok(rsps)
-    received = []
-    client = make_client(token=None, on_token=received.append)
+    received = TokenLog()
+    client = make_client(token=None, token_store=received)
 
     before = datetime.now(UTC)
     token = client.get_token()
@@ -143,8 +143,8 @@ def test_get_token_bad_credentials(rsps, status, cdiscount_logs):
             "error_description": "Invalid client or Invalid client credentials",
         },
     )
-    received = []
-    client = make_client(on_token=received.append)
+    received = TokenLog()
+    client = make_client(token_store=received)
 
     with pytest.raises(errors.InvalidCredentialsError) as caught:
         client.get_token()
@@ -261,14 +261,14 @@ def test_get_seller_info_reads_the_profile_tolerantly(rsps, answer, expected_id,
 def test_get_seller_info_without_token_gets_one_first(rsps):
     add_token_ok(rsps)
     rsps.get(SELLERS_URL, json=SELLER_ANSWER)
-    on_token = mock.Mock()
-    client = make_client(token=None, on_token=on_token)
+    tokens = TokenLog()
+    client = make_client(token=None, token_store=tokens)
 
     client.get_seller_info()
 
     assert [call.request.url for call in rsps.calls] == [AUTH_URL, SELLERS_URL]
     assert_api_request(rsps.calls[1].request, NEW_TOKEN)
-    on_token.assert_called_once()
+    assert len(tokens) == 1
     assert client.token == NEW_TOKEN
 
 
@@ -288,8 +288,8 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
     )
     add_token_ok(rsps)
     rsps.get(SELLERS_URL, json=SELLER_ANSWER)
-    on_token = mock.Mock()
-    client = make_client(on_token=on_token)
+    tokens = TokenLog()
+    client = make_client(token_store=tokens)
 
     info = client.get_seller_info()
 
@@ -301,8 +301,34 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
     ]
     assert_api_request(rsps.calls[0].request, OLD_TOKEN)
     assert_api_request(rsps.calls[2].request, NEW_TOKEN)
-    on_token.assert_called_once()
-    assert on_token.call_args.args[0].value == NEW_TOKEN
+    assert len(tokens) == 1
+    assert tokens[0].value == NEW_TOKEN
+    assert client.token == NEW_TOKEN
+
+
+def test_a_rejected_token_is_replaced_by_the_one_the_store_holds(rsps):
+    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "No", "x"))
+    rsps.get(SELLERS_URL, json=SELLER_ANSWER)
+    now = datetime.now(UTC)
+    shared = Token(value=NEW_TOKEN, expires_at=now + timedelta(hours=2), received_at=now)
+    asked = []
+
+    class SharedStore:
+        """Another client of the account renewed the token already."""
+
+        def renew(self, *, held, fetch):
+            asked.append(held)
+            return shared
+
+        def save(self, token):
+            raise AssertionError("nothing was fetched, nothing to save")
+
+    client = make_client(token_store=SharedStore())
+
+    assert client.get_seller_info().shop_name == "Acme Maison"
+    assert asked == [OLD_TOKEN]  # the store is told which token was rejected
+    assert [c.request.url for c in rsps.calls] == [SELLERS_URL, SELLERS_URL]  # no token request
+    assert_api_request(rsps.calls[1].request, NEW_TOKEN)
     assert client.token == NEW_TOKEN
 
 
@@ -311,13 +337,13 @@ def test_second_auth_failure_raises(rsps, cdiscount_logs):
     rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
     add_token_ok(rsps)
     rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
-    on_token = mock.Mock()
+    tokens = TokenLog()
 
     with pytest.raises(errors.TokenRejectedError) as caught:
-        make_client(on_token=on_token).get_seller_info()
+        make_client(token_store=tokens).get_seller_info()
 
     assert len(rsps.calls) == 3
-    on_token.assert_called_once()
+    assert len(tokens) == 1
     assert caught.value.status == 401
     assert_no_secret(caught.value, cdiscount_logs, *SECRETS)
 
@@ -337,14 +363,14 @@ def test_auto_refresh_off_reports_the_stored_token_honestly(rsps, cdiscount_logs
         content_type=PROBLEM_JSON,
         body=problem(401, "Unauthorized", "The token is expired", trace_id="trace-401-abc"),
     )
-    on_token = mock.Mock()
-    client = make_client(auto_refresh=False, on_token=on_token)
+    tokens = TokenLog()
+    client = make_client(auto_refresh=False, token_store=tokens)
 
     with pytest.raises(errors.TokenRejectedError) as caught:
         client.get_seller_info()
 
     assert len(rsps.calls) == 1
-    on_token.assert_not_called()
+    assert tokens == []
     assert client.token == OLD_TOKEN
     assert caught.value.cdiscount_message == "Unauthorized: The token is expired"
     assert caught.value.trace_id == "trace-401-abc"
@@ -375,14 +401,14 @@ def test_403_wrong_seller_is_permission_denied_without_refresh(rsps, cdiscount_l
             403, "Forbidden", "Seller 98979 is not linked to this client", trace_id="trace-403"
         ),
     )
-    on_token = mock.Mock()
+    tokens = TokenLog()
 
     with pytest.raises(errors.PermissionDeniedError) as caught:
-        make_client(on_token=on_token).get_seller_info()
+        make_client(token_store=tokens).get_seller_info()
 
     exc = caught.value
     assert len(rsps.calls) == 1
-    on_token.assert_not_called()
+    assert tokens == []
     assert exc.status == 403
     assert exc.cdiscount_message == "Forbidden: Seller 98979 is not linked to this client"
     assert exc.trace_id == "trace-403"

@@ -9,8 +9,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from channels.cdiscount import Address, Carrier, Order, OrderLine, errors, octopia
-from tests.cdiscount.support import assert_no_secret
+from channels.cdiscount import (
+    Address,
+    Carrier,
+    Order,
+    OrderLine,
+    _octopia_parse,
+    errors,
+    octopia,
+)
+from tests.cdiscount.support import TokenLog, assert_no_secret
 from tests.cdiscount.test_octopia_client import (
     API_URL,
     AUTH_URL,
@@ -308,8 +316,8 @@ def test_token_expiring_mid_listing_is_renewed_once_and_the_listing_continues(rs
     )
     add_token_ok(rsps)
     add_page(rsps, [order_with(i) for i in range(100, 105)])
-    received = []
-    client = make_client(on_token=received.append)
+    received = TokenLog()
+    client = make_client(token_store=received)
 
     orders = list(client.list_orders(updated_from=FROM, updated_to=TO))
 
@@ -709,7 +717,7 @@ def test_get_order_refreshes_an_expired_token(rsps):
 
 
 def mapped(order_payload):
-    return octopia._order(order_payload)
+    return _octopia_parse.read_order(order_payload)
 
 
 @pytest.mark.parametrize(

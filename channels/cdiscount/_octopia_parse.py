@@ -1,0 +1,362 @@
+"""Reading the Octopia Seller API's JSON (docs/cdiscount-api.md §O): orders, offers, errors.
+
+Pure functions of decoded JSON or of a response; a value that cannot be read is an
+OrderDataError or OfferDataError, turned into MalformedResponseError by the client.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from ._offers import (
+    REJECTED_STATE,
+    OfferDataError,
+)
+from ._orders import (
+    OrderDataError,
+    address_or_none,
+    decimal_or_none,
+    joined,
+    parse_datetime,
+    required_decimal,
+    required_quantity,
+    unit_price,
+)
+from .results import (
+    Address,
+    Carrier,
+    OfferResult,
+    Order,
+    OrderLine,
+    RemoteOffer,
+    SellerInfo,
+)
+
+_WWW_AUTH_DESCRIPTION = re.compile(r'error_description="([^"]*)"')
+PAID_STATUSES = frozenset({"InPreparation", "Shipped", "Delivered"})
+AWAITING_ACCEPTANCE_STATUSES = frozenset({"WaitingAcceptance"})
+# Final: nothing left for the seller to ship.
+CLOSED_STATUSES = frozenset({"Refused", "Cancelled", "Rejected", "Delivered", "Shipped"})
+# §O4: only lines with this supply mode are the seller's to ship.
+SELLER_SUPPLY_MODE = "Seller"
+# §O5: resultCode 8000 created, 9000 updated; any other code is an error.
+ACCEPTED_RESULT_CODES = frozenset({"8000", "9000"})
+
+
+def read_offer_result(item: Any) -> OfferResult:
+    """One item of offer-requests-results (§O5); the first result in error speaks for it."""
+    if not isinstance(item, dict):
+        raise OfferDataError("a result is not a JSON object")
+    sku = json_text(item, "sellerExternalReference", "sellerProductId")
+    if sku is None:
+        raise OfferDataError("a result has no sellerExternalReference")
+    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    status = json_text(item, "integrationStatus", "status") or "Unknown"
+    entries = [entry for entry in item.get("results") or [] if isinstance(entry, dict)]
+    codes = [(json_text(entry, "resultCode", "code"), entry) for entry in entries]
+    errors = [(code, entry) for code, entry in codes if code and code not in ACCEPTED_RESULT_CODES]
+    code, entry = (errors or codes or [(None, {})])[0]
+    if code is None:
+        accepted = status == "Integrated"
+    else:
+        accepted = code in ACCEPTED_RESULT_CODES and status != REJECTED_STATE
+    return OfferResult(
+        sku=sku,
+        ean=json_text(product, "gtin") or json_text(item, "gtin", "productGtin"),
+        status=status,
+        accepted=accepted,
+        code=code,
+        message=json_text(entry, "message", "resultMessage"),
+    )
+
+
+def read_remote_offer(item: Any) -> RemoteOffer | None:
+    """One offer of GET /offers (§O6, shape unconfirmed); None without a SKU."""
+    if not isinstance(item, dict):
+        return None
+    sku = json_text(item, "sellerExternalReference", "sellerProductId")
+    if sku is None:
+        return None
+    product = item.get("product") if isinstance(item.get("product"), dict) else {}
+    price = item.get("price")
+    if isinstance(price, dict):
+        price = price.get("price")
+    try:
+        quantity = required_quantity(item.get("quantity", item.get("stock")), "quantity")
+    except OrderDataError:
+        quantity = None
+    try:
+        price = decimal_or_none(price, "price")
+    except OrderDataError:
+        price = None
+    return RemoteOffer(
+        sku=sku,
+        ean=json_text(product, "gtin") or json_text(item, "gtin", "productGtin"),
+        quantity=quantity,
+        price=price,
+        state=json_text(item, "state", "status"),
+    )
+
+
+def read_order(data: Any) -> Order:
+    """One order of §O4; only orderId and status are required of the order itself."""
+    if not isinstance(data, dict):
+        raise OrderDataError("an order is not a JSON object")
+    order_id = json_text(data, "orderId")
+    if order_id is None:
+        raise OrderDataError("an order has no orderId")
+    status = json_text(data, "status")
+    if status is None:
+        raise OrderDataError(f"order {order_id} has no status")
+    raw_lines = data.get("lines")
+    if raw_lines is None:
+        raw_lines = []
+    if not isinstance(raw_lines, list):
+        raise OrderDataError(f"order {order_id}: lines is not a list")
+    lines = tuple(_order_line(line, order_id) for line in raw_lines)
+
+    billing = _address(data.get("billingAddress"))
+    # §O4 puts the shipping address on each line; an order-level one is read first.
+    shipping = _address(data.get("shippingAddress"))
+    for line in raw_lines:
+        if shipping is None and isinstance(line, dict):
+            shipping = _address(line.get("shippingAddress"))
+
+    lines_shipping = sum((line.shipping_cost for line in lines), Decimal("0"))
+    lines_total = sum((line.total_price for line in lines), Decimal("0")) + lines_shipping
+    # An order-level totalPrice, if the payload carries one, reads like a line's.
+    total_price = data.get("totalPrice")
+    total_amount, shipping_total = lines_total, lines_shipping
+    if isinstance(total_price, dict) and total_price.get("sellingPrice") is not None:
+        selling = required_decimal(total_price.get("sellingPrice"), f"order {order_id} total")
+        shipping_cost = decimal_or_none(
+            total_price.get("shippingCost"), f"order {order_id} total shipping"
+        )
+        shipping_total = shipping_cost if shipping_cost is not None else lines_shipping
+        total_amount = selling + shipping_total
+
+    return Order(
+        order_id=order_id,
+        reference=json_text(data, "reference") or order_id,
+        status=status,
+        paid=status in PAID_STATUSES,
+        awaiting_acceptance=status in AWAITING_ACCEPTANCE_STATUSES,
+        closed=status in CLOSED_STATUSES,
+        created_at=_datetime(data, order_id, "createdAt", "purchasedAt"),
+        updated_at=_datetime(data, order_id, "updatedAt"),
+        ship_by=_datetime(data, order_id, "shippedAtMax"),
+        currency=json_text(data, "currencyCode") or "EUR",
+        customer_name=_customer_name(data.get("customer"), billing, shipping),
+        billing_address=billing,
+        shipping_address=shipping,
+        total_amount=total_amount,
+        shipping_total=shipping_total,
+        commission=None,  # §O4 documents no commission field
+        lines=lines,
+        raw_payload=json.dumps(data, ensure_ascii=False),
+    )
+
+
+def _order_line(data: Any, order_id: str) -> OrderLine:
+    if not isinstance(data, dict):
+        raise OrderDataError(f"order {order_id}: a line is not a JSON object")
+    line_id = json_text(data, "orderLineId")
+    if line_id is None:
+        raise OrderDataError(f"order {order_id}: a line has no orderLineId")
+    where = f"order {order_id} line {line_id}"
+    offer = data.get("offer") if isinstance(data.get("offer"), dict) else {}
+    sku = json_text(offer, "sellerProductId", "sellerExternalReference")
+    if sku is None:
+        raise OrderDataError(f"{where} has no offer.sellerProductId")
+    quantity = required_quantity(data.get("quantity"), f"{where} quantity")
+    price = data.get("totalPrice") if isinstance(data.get("totalPrice"), dict) else {}
+    total = required_decimal(price.get("sellingPrice"), f"{where} totalPrice.sellingPrice")
+    shipping = decimal_or_none(price.get("shippingCost"), f"{where} totalPrice.shippingCost")
+    supply_mode = json_text(offer, "supplyMode") or ""
+    return OrderLine(
+        line_id=line_id,
+        sku=sku,
+        ean=json_text(offer, "productGtin", "gtin"),
+        name=json_text(offer, "productTitle", "title")
+        or json_text(data, "productTitle", "productName"),
+        quantity=quantity,
+        unit_price=unit_price(total, quantity),
+        total_price=total,
+        shipping_cost=shipping if shipping is not None else Decimal("0"),
+        status=json_text(data, "status"),
+        seller_fulfilled=supply_mode.casefold() == SELLER_SUPPLY_MODE.casefold(),
+        condition=json_text(offer, "condition") or json_text(data, "condition"),
+    )
+
+
+def _address(data: Any) -> Address | None:
+    if not isinstance(data, dict):
+        return None
+    return address_or_none(
+        civility=json_text(data, "civility"),
+        first_name=json_text(data, "firstName"),
+        last_name=json_text(data, "lastName"),
+        company_name=json_text(data, "companyName"),
+        line1=json_text(data, "addressLine1"),
+        line2=joined([json_text(data, "addressLine2"), json_text(data, "addressLine3")], ", "),
+        postal_code=json_text(data, "postalCode"),
+        city=json_text(data, "city"),
+        country_code=json_text(data, "countryCode"),
+        phone=json_text(data, "phone", "mobilePhone"),
+        email=json_text(data, "email"),
+        instructions=json_text(data, "instructions"),
+        relay_id=json_text(data, "relayId"),
+    )
+
+
+def _customer_name(customer: Any, *addresses: Address | None) -> str | None:
+    if isinstance(customer, dict):
+        name = joined([json_text(customer, "firstName"), json_text(customer, "lastName")])
+        if name:
+            return name
+    for address in addresses:
+        if address is not None:
+            name = joined([address.first_name, address.last_name]) or address.company_name
+            if name:
+                return name
+    return None
+
+
+def _datetime(data: Mapping[str, Any], order_id: str, *keys: str) -> datetime | None:
+    key = next((key for key in keys if json_text(data, key)), None)
+    if key is None:
+        return None
+    # Octopia writes UTC with a Z; a naive value is read as UTC too.
+    return parse_datetime(json_text(data, key), UTC, f"order {order_id} {key}")
+
+
+def json_text(data: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of `keys` holding a scalar, as a string (ids may come as numbers)."""
+    for key in keys:
+        value = data.get(key)
+        if value is None or isinstance(value, bool | dict | list):
+            continue
+        text = str(value).strip()
+        if text:
+            return text
+    return None
+
+
+def positive_seconds(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
+
+
+def json_or_none(response: requests.Response) -> Any:
+    """Error bodies are read whatever their content type says; None when not JSON."""
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def oauth_description(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return None
+    return json_text(payload, "error_description", "error")
+
+
+def problem_details(response: requests.Response) -> tuple[str | None, str | None]:
+    """(message, traceId) from an RFC 7807 problem body (§O2); tolerant of other JSON."""
+    payload = json_or_none(response)
+    if not isinstance(payload, dict):
+        return None, None
+    title = json_text(payload, "title")
+    detail = json_text(payload, "detail", "message")
+    parts = [title] if title else []
+    if detail and detail != title:
+        parts.append(detail)
+    parts.extend(_validation_errors(payload.get("errors")))
+    message = ": ".join(parts[:2])
+    if len(parts) > 2:
+        message = f"{message} ({'; '.join(parts[2:])})"
+    return message or None, json_text(payload, "traceId", "trace_id")
+
+
+def _validation_errors(errors: Any) -> list[str]:
+    """`errors` as `{"field": ["msg"]}` (ASP.NET) or a list of strings/objects."""
+    found: list[str] = []
+    if isinstance(errors, dict):
+        for field, messages in errors.items():
+            if isinstance(messages, str):
+                messages = [messages]
+            if isinstance(messages, list):
+                found.extend(f"{field}: {m}" for m in messages if isinstance(m, str))
+    elif isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, dict):
+                text = json_text(item, "message", "detail", "title")
+                if text:
+                    found.append(text)
+    return found
+
+
+def www_authenticate_description(response: requests.Response) -> str | None:
+    match = _WWW_AUTH_DESCRIPTION.search(response.headers.get("WWW-Authenticate", ""))
+    return match.group(1) if match else None
+
+
+def read_carriers(data: Any) -> list[Carrier] | None:
+    """GET /carriers (§O4): a list, or {"items": [...]}; None when it is neither."""
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list):
+        return None
+    carriers = []
+    for item in data:
+        name = json_text(item, "label", "name") if isinstance(item, dict) else None
+        if name is None:
+            continue
+        carriers.append(
+            Carrier(
+                code=json_text(item, "code"),
+                name=name,
+                default_url=json_text(item, "defaultUrl", "trackingUrl"),
+            )
+        )
+    return carriers
+
+
+def read_seller_info(data: Any, seller_id: str) -> SellerInfo | None:
+    """GET /sellers (§O3): this seller's profile; None when the answer holds none.
+
+    The shape is unconfirmed: one profile, a list, or {"items": [...]} are read.
+    """
+    raw = data
+    candidates = data
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        candidates = data["items"]
+    elif isinstance(data, list):
+        raw = {"items": data}
+    if isinstance(candidates, list):
+        profiles = [item for item in candidates if isinstance(item, dict)]
+        mine = [p for p in profiles if json_text(p, "id", "sellerId") == seller_id]
+        candidates = (mine or profiles or [None])[0]
+    if not isinstance(candidates, dict):
+        return None
+    return SellerInfo(
+        seller_id=json_text(candidates, "id", "sellerId"),
+        shop_name=json_text(candidates, "name", "shopName", "sellerName"),
+        login=json_text(candidates, "login"),
+        raw=raw,
+    )
