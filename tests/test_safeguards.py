@@ -177,6 +177,44 @@ def test_refuse_by_hand(simulator, account, alice_client):
     assert simulator.state.order("octopia", number)["status"] == "Refused"
 
 
+def awaiting_request(simulator, account) -> AcceptanceRequest:
+    number = add_order(
+        simulator,
+        "octopia",
+        AWAITING["octopia"],
+        lines=[
+            {"sku": "UNKNOWN-SKU", "ean": MUG_EAN, "quantity": 1, "unit_price": "9.90", "name": "x"}
+        ],
+    )
+    download(account)
+    return AcceptanceRequest.objects.get(order_number=number)
+
+
+@pytest.mark.parametrize("word", ["acept", "Accept", "refused", "yes", "delete"])
+def test_a_decision_word_other_than_accept_or_refuse_is_a_404(
+    simulator, account, alice_client, word
+):
+    request = awaiting_request(simulator, account)
+    url = reverse("channels:acceptance_decide", args=[account.company_id, request.pk, "accept"])
+    response = alice_client.post(url.replace("/accept/", f"/{word}/"))
+    assert response.status_code == 404
+    request.refresh_from_db()
+    assert request.status == AcceptanceRequest.Status.PENDING
+    assert simulator.state.order("octopia", request.order_number)["status"] == AWAITING["octopia"]
+
+
+@pytest.mark.parametrize("decision", ["accept", "refuse"])
+def test_a_get_never_decides(simulator, account, alice_client, decision):
+    request = awaiting_request(simulator, account)
+    response = alice_client.get(
+        reverse("channels:acceptance_decide", args=[account.company_id, request.pk, decision])
+    )
+    assert response.status_code == 405
+    request.refresh_from_db()
+    assert request.status == AcceptanceRequest.Status.PENDING
+    assert simulator.state.order("octopia", request.order_number)["status"] == AWAITING["octopia"]
+
+
 def test_the_dry_run_shows_what_would_be_sent_and_sends_nothing(simulator, account, alice_client):
     Product.objects.create(
         company=account.company,
