@@ -258,3 +258,21 @@ def test_cancel_returns_to_the_read_only_view(alice_client, acme):
 def test_a_zero_safety_quantity_shows_as_zero(alice_client, acme):
     body = alice_client.get(view_url(acme)).content.decode()
     assert '<td data-field="safety_qty">0</td>' in body
+
+
+def test_a_marketplace_password_with_accents_and_a_colon_gets_a_token(
+    simulator, alice_client, acme
+):
+    """Entered in the form, sent by the client, read by the simulated STS: UTF-8 end to end."""
+    simulator.state.add_marketplace_login("accent-api", "pässwörd:é")
+    response = alice_client.post(
+        edit_url(acme),
+        valid_post(api="marketplace", username="accent-api", password="pässwörd:é", seller_id=""),
+    )
+    assert response.status_code == 302
+    response = alice_client.post(
+        reverse("channels:action_get_token", args=[acme.pk]), follow=True
+    )
+    assert "Token received" in response.content.decode()
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.has_token

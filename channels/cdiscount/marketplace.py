@@ -534,7 +534,10 @@ class MarketplaceClient(BaseClient):
         operation = "Marketplace token (STS)"
         # Built by hand, not with params=: §M1's literal form, as the recorded real traffic has it.
         url = f"{self._sts_url}?realm={self._soap_url}"
-        auth = (_basic_auth_bytes(self._login), _basic_auth_bytes(self._password))
+        # RFC 7617: UTF-8, as the STS reads it (requests would send str credentials as Latin-1).
+        auth = requests.auth.HTTPBasicAuth(
+            self._login.encode("utf-8"), self._password.encode("utf-8")
+        )
         response = self._send("GET", url, operation=operation, auth=auth)
         status = response.status_code
         if status in (401, 403):
