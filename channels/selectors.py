@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import CdiscountAccount, Company, Job, Order
+from .models import Carrier, CdiscountAccount, Company, Job, Order
 
 
 def companies_for_user(user):
@@ -19,6 +19,12 @@ def account_for_user(user, company_id: int) -> CdiscountAccount:
     company = company_for_user(user, company_id)
     account, _ = CdiscountAccount.objects.get_or_create(company=company)
     return account
+
+
+def carriers_for_account(account: CdiscountAccount) -> list[Carrier]:
+    """The stored list of carriers Cdiscount accepts for the account (empty until a job has
+    read it)."""
+    return list(Carrier.objects.filter(account=account))
 
 
 def jobs_for_account(account, *, kind: str = "", status: str = ""):

@@ -40,12 +40,7 @@ from .selectors import (
 )
 from .services.accounts import account_settings_update
 from .services.csv_import import CsvImportError
-from .services.fulfillment import (
-    ShipmentRefused,
-    carriers_for,
-    shipment_record,
-    shipments_import_csv,
-)
+from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
 from .services.health import notifications_for_user
 from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
 from .services.messages import cdiscount_error_sentence
@@ -304,10 +299,6 @@ def order_detail(request, company_id: int, order_id: int):
                 "ship_date": shipment.ship_date,
             }
         form = ShipmentForm(initial=initial, account=account)
-    try:
-        carriers = carriers_for(account)
-    except CdiscountError:
-        carriers = []
     return render(
         request,
         "channels/order_detail.html",
@@ -317,7 +308,7 @@ def order_detail(request, company_id: int, order_id: int):
             "lines": order.lines.all(),
             "shipment": shipment,
             "form": form,
-            "carriers": carriers,
+            "carriers": form.carriers,
             "events": OrderEvent.objects.filter(
                 account=account, order_number=order.order_number
             ).select_related("job"),
