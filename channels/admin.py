@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from .models import CdiscountAccount, Company, Job, Membership, Order, Product, SettingsChange
+from .services.accounts import account_create
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,6 +16,11 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "created_at")
     search_fields = ("name",)
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            account_create(company=obj)  # every company has its account from the start
 
 
 @admin.register(CdiscountAccount)

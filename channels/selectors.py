@@ -16,9 +16,13 @@ def company_for_user(user, company_id: int) -> Company:
 
 
 def account_for_user(user, company_id: int) -> CdiscountAccount:
-    company = company_for_user(user, company_id)
-    account, _ = CdiscountAccount.objects.get_or_create(company=company)
-    return account
+    """The company's account, or 404 as for the company; every company has one from its
+    creation (services.accounts.company_create), so this only reads."""
+    return get_object_or_404(
+        CdiscountAccount.objects.select_related("company"),
+        company__in=companies_for_user(user),
+        company_id=company_id,
+    )
 
 
 def carriers_for_account(account: CdiscountAccount) -> list[Carrier]:

@@ -167,3 +167,33 @@ def test_a_company_time_zone_never_leaks_into_the_next_request(client, db):
     new_york_page = jobs_page(new_york)
     assert "2026-01-15 04:30:00" in new_york_page and "18:30" not in new_york_page
     assert "9:30 a.m." in client.get("/admin/channels/job/").content.decode()
+
+
+def test_a_company_added_in_the_admin_has_its_cdiscount_account(client, db):
+    from django.contrib.auth import get_user_model
+
+    from channels.models import Company
+
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    response = client.post(
+        "/admin/channels/company/add/",
+        {
+            "name": "Nouvelle Boutique",
+            "time_zone": "Europe/Paris",
+            "membership_set-TOTAL_FORMS": "0",
+            "membership_set-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    company = Company.objects.get(name="Nouvelle Boutique")
+    assert company.cdiscount_account.api == "octopia"
+
+
+def test_pages_read_the_account_and_never_create_one(alice_client, acme):
+    from channels.models import CdiscountAccount
+
+    acme.cdiscount_account.delete()  # only possible by hand: every company is made with one
+    response = alice_client.get(reverse("channels:general_settings", args=[acme.pk]))
+    assert response.status_code == 404
+    assert not CdiscountAccount.objects.exists()
