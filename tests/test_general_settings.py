@@ -270,9 +270,7 @@ def test_a_marketplace_password_with_accents_and_a_colon_gets_a_token(
         valid_post(api="marketplace", username="accent-api", password="pässwörd:é", seller_id=""),
     )
     assert response.status_code == 302
-    response = alice_client.post(
-        reverse("channels:action_get_token", args=[acme.pk]), follow=True
-    )
+    response = alice_client.post(reverse("channels:action_get_token", args=[acme.pk]), follow=True)
     assert "Token received" in response.content.decode()
     acme.cdiscount_account.refresh_from_db()
     assert acme.cdiscount_account.has_token
