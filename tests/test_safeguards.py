@@ -160,23 +160,6 @@ def test_an_order_near_its_acceptance_deadline_alerts_and_can_be_accepted_by_han
     assert request.status == AcceptanceRequest.Status.ACCEPTED and request.decided_by == "alice"
 
 
-def test_refuse_by_hand(simulator, account, alice_client):
-    number = add_order(
-        simulator,
-        "octopia",
-        AWAITING["octopia"],
-        lines=[
-            {"sku": "UNKNOWN-SKU", "ean": MUG_EAN, "quantity": 1, "unit_price": "9.90", "name": "x"}
-        ],
-    )
-    download(account)
-    request = AcceptanceRequest.objects.get(order_number=number)
-    alice_client.post(
-        reverse("channels:acceptance_decide", args=[account.company_id, request.pk, "refuse"])
-    )
-    assert simulator.state.order("octopia", number)["status"] == "Refused"
-
-
 def awaiting_request(simulator, account) -> AcceptanceRequest:
     number = add_order(
         simulator,
@@ -188,6 +171,14 @@ def awaiting_request(simulator, account) -> AcceptanceRequest:
     )
     download(account)
     return AcceptanceRequest.objects.get(order_number=number)
+
+
+def test_refuse_by_hand(simulator, account, alice_client):
+    request = awaiting_request(simulator, account)
+    alice_client.post(
+        reverse("channels:acceptance_decide", args=[account.company_id, request.pk, "refuse"])
+    )
+    assert simulator.state.order("octopia", request.order_number)["status"] == "Refused"
 
 
 @pytest.mark.parametrize("word", ["acept", "Accept", "refused", "yes", "delete"])
