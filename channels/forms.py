@@ -1,4 +1,8 @@
-"""Validation for every page and the command line (which runs the same forms)."""
+"""Validation for every page and the command line (which runs the same forms).
+
+A shipment or product row is checked by the plain validators (validators.py) that the CSV
+imports call too; forms never import services.
+"""
 
 from decimal import Decimal
 
