@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "channels.middleware.TimeZonePerRequestMiddleware",
 ]
 
 ROOT_URLCONF = "cdiscount_integration.urls"

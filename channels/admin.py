@@ -4,7 +4,7 @@ from django.contrib import admin
 
 from .forms import AccountAdminForm
 from .models import CdiscountAccount, Company, Job, Membership, Order, Product, SettingsChange
-from .services.accounts import account_settings_update
+from .services.accounts import account_create, account_settings_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,6 +17,11 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ("name", "time_zone", "created_at")
     search_fields = ("name",)
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            account_create(company=obj)  # every company has its account from the start
 
 
 @admin.register(CdiscountAccount)

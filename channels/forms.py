@@ -1,34 +1,31 @@
-"""Validation for every page and the command line (which runs the same forms)."""
+"""Validation for every page and the command line (which runs the same forms).
+
+A shipment or product row is checked by the plain validators (validators.py) that the CSV
+imports call too; forms never import services.
+"""
 
 import unicodedata
-from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channels.cdiscount.errors import CdiscountError
-
-from .models import (
-    MAX_FEE,
-    MAX_SAFETY_QTY,
-    CdiscountAccount,
-    CdiscountApi,
-    Company,
-    Job,
-    Product,
+from .formfields import SAFETY_QTY_MESSAGE, EuroAmountField
+from .models import MAX_SAFETY_QTY, CdiscountAccount, CdiscountApi, Company, Job, Product
+from .selectors import carriers_for_account
+from .validators import (
+    ShipmentInput,
+    ascii_digits,
+    shipment_carrier_clean,
+    shipment_row_fields,
+    shipment_ship_date_clean,
+    shipment_tracking_number_clean,
 )
-from .validators import ascii_digits
 
-FEE_MESSAGE = _(
-    "Enter an amount in euros from 0 to 9999.99, with at most two decimals (for example 4,99)."
-)
-SAFETY_QTY_MESSAGE = _("Enter a whole number from 0 to 100000.")
 # Longer than any real secret; bounds what is encrypted, stored and sent.
 MAX_PASSWORD_LENGTH = 256
 PASSWORD_LENGTH_MESSAGE = _("The password can have at most 256 characters.")
@@ -40,46 +37,6 @@ def refuse_control_characters(value: str) -> None:
         raise ValidationError(
             _("Remove the control characters (tabs, line breaks…)."), code="control_characters"
         )
-
-
-class EuroAmountField(forms.DecimalField):
-    """A fee in euros; accepts French input ("4,99", "4,99 €") as sellers type it."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 6)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        kwargs.setdefault("max_value", MAX_FEE)
-        kwargs.setdefault("error_messages", {})
-        for key in (
-            "invalid",
-            "min_value",
-            "max_value",
-            "max_digits",
-            "max_decimal_places",
-            "max_whole_digits",
-            "required",
-        ):
-            kwargs["error_messages"].setdefault(key, FEE_MESSAGE)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.replace("€", "").replace("\u00a0", "").replace(" ", "").strip()
-            value = value.replace(",", ".")
-        try:
-            return super().to_python(value)
-        except ValidationError:
-            raise ValidationError(FEE_MESSAGE, code="invalid") from None
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None:
-            try:
-                value.quantize(Decimal("0.01"))
-            except InvalidOperation:
-                raise ValidationError(FEE_MESSAGE, code="invalid") from None
 
 
 class GeneralSettingsForm(forms.ModelForm):
@@ -232,91 +189,6 @@ class JobFilterForm(forms.Form):
     )
 
 
-def gtin_is_valid(value: str) -> bool:
-    """GTIN-8/12/13/14 (EAN) with its check digit."""
-    if not ascii_digits(value) or len(value) not in (8, 12, 13, 14):
-        return False
-    digits = [int(d) for d in value]
-    body, check = digits[:-1], digits[-1]
-    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
-class CsvBooleanField(forms.Field):
-    """true/false as a spreadsheet writes it: 1/0, yes/no, oui/non; blank is false."""
-
-    TRUE = {"1", "true", "yes", "y", "oui", "o", "x"}
-    FALSE = {"", "0", "false", "no", "n", "non"}
-
-    def to_python(self, value):
-        text = (value or "").strip().lower()
-        if text in self.TRUE:
-            return True
-        if text in self.FALSE:
-            return False
-        raise ValidationError(_("Write true or false."), code="invalid")
-
-
-class ProductRowForm(forms.Form):
-    """One product, from a CSV row or the page (PRODUCT.md §4 columns)."""
-
-    sku = forms.CharField(max_length=100)
-    ean = forms.CharField(max_length=14)
-    title = forms.CharField(max_length=300, required=False)
-    quantity = forms.IntegerField(
-        min_value=0,
-        max_value=10_000_000,
-        error_messages={"invalid": _("Enter a whole number of 0 or more.")},
-    )
-    price = EuroAmountField(max_digits=10, max_value=Decimal("99999999.99"))
-    safety_qty = forms.IntegerField(
-        min_value=0,
-        max_value=MAX_SAFETY_QTY,
-        required=False,
-        error_messages={
-            "invalid": SAFETY_QTY_MESSAGE,
-            "min_value": SAFETY_QTY_MESSAGE,
-            "max_value": SAFETY_QTY_MESSAGE,
-        },
-    )
-    cdiscount_price = EuroAmountField(
-        max_digits=10, max_value=Decimal("99999999.99"), required=False
-    )
-    excluded = CsvBooleanField(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("price", "cdiscount_price"):
-            message = _("Enter a price in euros, for example 19,90.")
-            self.fields[name].error_messages.update(
-                {key: message for key in self.fields[name].error_messages if key != "required"}
-            )
-
-    def clean_sku(self):
-        sku = self.cleaned_data["sku"].strip()
-        if not sku:
-            raise ValidationError(_("The SKU cannot be empty."))
-        return sku
-
-    def clean_ean(self):
-        ean = self.cleaned_data["ean"].strip()
-        if not gtin_is_valid(ean):
-            raise ValidationError(
-                _(
-                    "%(ean)s is not a valid EAN: 8, 12, 13 or 14 digits, the last one being the "
-                    "check digit."
-                )
-                % {"ean": ean}
-            )
-        return ean
-
-    def clean_price(self):
-        price = self.cleaned_data["price"]
-        if price is not None and price <= 0:
-            raise ValidationError(_("The price must be above 0."))
-        return price
-
-
 class ProductOverridesForm(forms.ModelForm):
     """The per-product overrides editable on the Products page."""
 
@@ -378,69 +250,25 @@ class CsvUploadForm(forms.Form):
 
 
 class ShipmentForm(forms.Form):
-    """The Ship form of the order page, and a row of a shipments CSV file."""
+    """The Ship form of the order page: the fields and checks of a shipments CSV row
+    (validators.shipment_row_validate), against the account's stored carrier list."""
 
-    carrier = forms.CharField(label=_("Carrier"), max_length=100)
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
-    tracking_url = forms.URLField(
-        assume_scheme="https",
-        label=_("Tracking URL"),
-        required=False,
-        max_length=500,
-        help_text=_("Leave blank to use the carrier's own tracking page, where it is known."),
-    )
-    ship_date = forms.DateField(
-        label=_("Ship date"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        error_messages={"invalid": _("Enter the date as 2026-11-27 or 27/11/2026.")},
-    )
-
-    def __init__(self, *args, account=None, **kwargs):
+    def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        self.account = account
-        self.fields["tracking_number"].widget.attrs["autocomplete"] = "off"
-
-    def clean_tracking_number(self):
-        value = "".join(self.cleaned_data["tracking_number"].split())
-        if not value:
-            raise ValidationError(_("Enter the tracking number."))
-        return value
+        self.fields.update(shipment_row_fields())
+        self.carriers = carriers_for_account(account)
 
     def clean_carrier(self):
-        from .services.fulfillment import carrier_match, carriers_for
-        from .services.messages import cdiscount_error_sentence
+        return shipment_carrier_clean(self.cleaned_data["carrier"], self.carriers)
 
-        typed = self.cleaned_data["carrier"].strip()
-        try:
-            carrier = carrier_match(self.account, typed)
-            names = ", ".join(c.name for c in carriers_for(self.account))
-        except CdiscountError as exc:
-            raise ValidationError(
-                _("Cdiscount's list of carriers could not be read: %(why)s")
-                % {"why": cdiscount_error_sentence(exc)}
-            ) from None
-        if carrier is None:
-            raise ValidationError(
-                _("%(carrier)s is not a carrier Cdiscount knows. Choose one of: %(names)s.")
-                % {"carrier": typed, "names": names}
-            )
-        return carrier.name
+    def clean_tracking_number(self):
+        return shipment_tracking_number_clean(self.cleaned_data["tracking_number"])
 
     def clean_ship_date(self):
-        value = self.cleaned_data["ship_date"]
-        if value > timezone.localdate() + timedelta(days=1):
-            raise ValidationError(_("The ship date cannot be in the future."))
-        return value
+        return shipment_ship_date_clean(self.cleaned_data["ship_date"])
 
-    def shipment_input(self):
-        from .services.fulfillment import ShipmentInput
-
-        return ShipmentInput(
-            carrier=self.cleaned_data["carrier"],
-            tracking_number=self.cleaned_data["tracking_number"],
-            tracking_url=self.cleaned_data.get("tracking_url") or "",
-            ship_date=self.cleaned_data["ship_date"],
-        )
+    def shipment_input(self) -> ShipmentInput:
+        return ShipmentInput.of(self.cleaned_data)
 
 
 # The General Settings page, panel by panel (PRODUCT.md §1): each option with the one-line

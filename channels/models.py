@@ -503,17 +503,23 @@ class AcceptanceRequest(models.Model):
 
 
 class Carrier(models.Model):
-    """A carrier Cdiscount accepts, per API generation; fetched and refreshed daily."""
+    """A carrier Cdiscount accepts for this account: the list the Ship form offers.
 
-    api = models.CharField(max_length=20, choices=CdiscountApi.choices)
-    name = models.CharField(max_length=100)
+    Stored, so that no page asks Cdiscount while it renders; refreshed by the jobs (see
+    services/carriers.py).
+    """
+
+    account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE, related_name="carriers")
     code = models.CharField(max_length=50, blank=True)
-    default_url = models.CharField(max_length=500, blank=True)
-    fetched_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=100)
+    default_url = models.CharField(_("default tracking URL"), max_length=500, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["api", "name"], name="unique_carrier_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="unique_account_carrier")
+        ]
 
     def __str__(self) -> str:
         return self.name

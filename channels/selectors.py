@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
-from .models import CdiscountAccount, Company, Job, Order
+from .models import Carrier, CdiscountAccount, Company, Job, Order
 
 
 def companies_for_user(user):
@@ -16,9 +16,19 @@ def company_for_user(user, company_id: int) -> Company:
 
 
 def account_for_user(user, company_id: int) -> CdiscountAccount:
-    company = company_for_user(user, company_id)
-    account, _ = CdiscountAccount.objects.get_or_create(company=company)
-    return account
+    """The company's account, or 404 as for the company; every company has one from its
+    creation (services.accounts.company_create), so this only reads."""
+    return get_object_or_404(
+        CdiscountAccount.objects.select_related("company"),
+        company__in=companies_for_user(user),
+        company_id=company_id,
+    )
+
+
+def carriers_for_account(account: CdiscountAccount) -> list[Carrier]:
+    """The stored list of carriers Cdiscount accepts for the account (empty until a job has
+    read it)."""
+    return list(Carrier.objects.filter(account=account))
 
 
 def jobs_for_account(account, *, kind: str = "", status: str = ""):

@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class AcceptanceDecisionConverter:
+    """Only the two decisions match: any other word is a 404, never a refusal."""
+
+    regex = "accept|refuse"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AcceptanceDecisionConverter, "acceptance_decision")
 
 app_name = "channels"
 
@@ -86,7 +101,7 @@ urlpatterns = [
         name="notification_dismiss",
     ),
     path(
-        "companies/<int:company_id>/orders/acceptance/<int:request_id>/<str:decision>/",
+        "companies/<int:company_id>/orders/acceptance/<int:request_id>/<acceptance_decision:decision>/",
         views.acceptance_decide_view,
         name="acceptance_decide",
     ),

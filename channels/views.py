@@ -39,12 +39,7 @@ from .selectors import (
 )
 from .services.accounts import account_settings_update
 from .services.csv_import import CsvImportError
-from .services.fulfillment import (
-    ShipmentRefused,
-    carriers_for,
-    shipment_record,
-    shipments_import_csv,
-)
+from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
 from .services.health import notifications_for_user
 from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
 from .services.jobs import job_start
@@ -56,7 +51,8 @@ from .services.tokens import account_get_token, account_test_token
 
 def _company_account(request, company_id: int):
     """The Cdiscount account of one of the user's companies (404 otherwise); its pages show
-    times in the company's time zone (PRODUCT.md §7)."""
+    times in the company's time zone (PRODUCT.md §7), for this request only: the
+    TimeZonePerRequestMiddleware goes back to the default zone after the response."""
     account = account_for_user(request.user, company_id)
     timezone.activate(account.company.time_zone)
     return account
@@ -295,10 +291,6 @@ def order_detail(request, company_id: int, order_id: int):
                 "ship_date": shipment.ship_date,
             }
         form = ShipmentForm(initial=initial, account=account)
-    try:
-        carriers = carriers_for(account)
-    except CdiscountError:
-        carriers = []
     return render(
         request,
         "channels/order_detail.html",
@@ -308,7 +300,7 @@ def order_detail(request, company_id: int, order_id: int):
             "lines": order.lines.all(),
             "shipment": shipment,
             "form": form,
-            "carriers": carriers,
+            "carriers": form.carriers,
             "events": OrderEvent.objects.filter(
                 account=account, order_number=order.order_number
             ).select_related("job"),

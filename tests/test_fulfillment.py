@@ -1,17 +1,21 @@
 """Shipments and the fulfillment upload against the simulator, both API generations."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
-from channels.models import Job, Order, Shipment
+from channels.forms import ShipmentForm
+from channels.models import Carrier, Job, Order, Shipment
 from channels.services import fulfillment
+from channels.services.carriers import carriers_refresh
 from channels.services.fulfillment import ShipmentInput, ShipmentRefused, shipment_record
 from channels.services.jobs import job_create, job_run
+from channels.services.tokens import account_get_token
 from tests.orders_support import PAID, UNPAID, add_order, download
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +40,11 @@ def upload(account) -> Job:
 
 
 def stored_order(simulator, account, api, status=None, lines=None) -> Order:
+    """An order downloaded from Cdiscount, with the account's carrier list stored as the jobs
+    store it."""
     number = add_order(simulator, api, status or PAID[api], lines=lines)
     download(account)
+    carriers_refresh(account=account)
     return Order.objects.get(account=account, order_number=number)
 
 
@@ -239,3 +246,64 @@ def simulator_tmp(content: str) -> str:
     handle.write(content)
     handle.close()
     return handle.name
+
+
+# The stored carrier list ---------------------------------------------------------------------
+def test_rendering_the_order_page_asks_cdiscount_nothing(
+    simulator, alice_client, acme, account, api
+):
+    order = stored_order(simulator, account, api)
+    url = reverse("channels:order_detail", args=[acme.pk, order.pk])
+    for stored in (True, False):
+        if not stored:
+            Carrier.objects.all().delete()
+        before = len(simulator.state.requests)
+        page = alice_client.get(url).content.decode()
+        assert len(simulator.state.requests) == before
+        assert 'id="ship-form"' in page
+        assert ('<option value="Colissimo"' in page) is stored
+        assert ("arrives with the next sync" in page) is not stored
+
+
+def test_refresh_fills_the_account_table_and_keeps_it_when_cdiscount_fails(
+    simulator, account, other_co
+):
+    Carrier.objects.create(account=other_co.cdiscount_account, name="Other's carrier")
+    assert carriers_refresh(account=account)
+    names = set(account.carriers.values_list("name", flat=True))
+    assert {"Colissimo", "Chronopost"} <= names
+    assert other_co.cdiscount_account.carriers.get().name == "Other's carrier"
+    assert not carriers_refresh(account=account, when_stale=True)  # a day has not passed
+    Carrier.objects.filter(account=account).update(
+        refreshed_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    simulator.state.inject_fault("server_error", count=5)
+    assert not carriers_refresh(account=account, when_stale=True)
+    assert set(account.carriers.values_list("name", flat=True)) == names  # yesterday's list
+
+
+def test_the_fulfillment_upload_and_get_token_fill_an_empty_table(simulator, account):
+    assert not account.carriers.exists()
+    assert upload(account).status == Job.Status.COMPLETED
+    assert account.carriers.filter(name="Colissimo").exists()
+    Carrier.objects.all().delete()
+    assert account_get_token(account_id=account.pk).ok
+    assert account.carriers.filter(name="Colissimo").exists()
+
+
+def test_the_ship_form_validates_against_the_stored_list(simulator, account, api):
+    order = stored_order(simulator, account, api)
+    row = {"tracking_number": "6A1", "tracking_url": "", "ship_date": date.today().isoformat()}
+    form = ShipmentForm({**row, "carrier": " colissimo "}, account=account)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["carrier"] == "Colissimo"  # Cdiscount's own spelling
+    form = ShipmentForm({**row, "carrier": "Pigeon"}, account=account)
+    assert not form.is_valid()
+    assert "Pigeon is not a carrier Cdiscount knows. Choose one of: " in form.errors["carrier"][0]
+    assert "Chronopost" in form.errors["carrier"][0]
+    # No list yet: the carrier is taken as typed and Cdiscount judges it at the upload.
+    Carrier.objects.all().delete()
+    form = ShipmentForm({**row, "carrier": "Pigeon"}, account=account)
+    assert form.is_valid(), form.errors
+    shipment, _warnings = shipment_record(order=order, data=form.shipment_input())
+    assert shipment.carrier == "Pigeon" and shipment.tracking_url == ""

@@ -390,3 +390,19 @@ def test_reencrypt_refuses_a_secret_no_key_reads_unless_told_to_forget_it(acme, 
     assert stored_ciphertext(account) == ""
     assert SettingsChange.objects.get(account=account).fields == ["password"]
     call_command("check")
+
+
+def test_a_marketplace_password_with_accents_and_a_colon_gets_a_token(
+    simulator, alice_client, acme
+):
+    """Entered in the form, sent by the client, read by the simulated STS: UTF-8 end to end."""
+    simulator.state.add_marketplace_login("accent-api", "pässwörd:é")
+    response = alice_client.post(
+        edit_url(acme),
+        valid_post(api="marketplace", username="accent-api", password="pässwörd:é", seller_id=""),
+    )
+    assert response.status_code == 302
+    response = alice_client.post(reverse("channels:action_get_token", args=[acme.pk]), follow=True)
+    assert "Token received" in response.content.decode()
+    acme.cdiscount_account.refresh_from_db()
+    assert acme.cdiscount_account.has_token

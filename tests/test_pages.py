@@ -28,6 +28,7 @@ def test_every_app_url_sends_an_anonymous_visitor_to_login(client, acme):
         if pattern.name in PUBLIC_URL_NAMES:
             continue
         url = "/" + route.replace("<int:company_id>", str(acme.pk))
+        url = re.sub(r"<acceptance_decision:\w+>", "accept", url)
         url = re.sub(r"<(?:int|str):\w+>", "1", url).replace("^", "").replace("$", "")
         assert "<" not in url, f"the walk does not know how to fill {route}"
         for method in (client.get, client.post):
@@ -222,3 +223,73 @@ def test_history_and_offer_bookkeeping_cannot_be_written_in_the_admin(client, ac
         form.fields
     )
     assert "company" in client.get("/admin/channels/product/add/").context["adminform"].form.fields
+
+
+def test_a_company_time_zone_never_leaks_into_the_next_request(client, db):
+    """One thread (the test client's) serves Tokyo's page, then the admin, then New York's."""
+    from datetime import UTC, datetime
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from channels.models import Job
+    from tests.factories import CompanyFactory, member_of
+
+    tokyo = CompanyFactory(name="Tokyo Co", time_zone="Asia/Tokyo")
+    new_york = CompanyFactory(name="New York Co", time_zone="America/New_York")
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    member_of(staff, tokyo)
+    member_of(staff, new_york)
+    finished = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
+    for company in (tokyo, new_york):
+        Job.objects.create(
+            account=company.cdiscount_account,
+            kind=Job.Kind.ORDER_DOWNLOAD,
+            status=Job.Status.COMPLETED,
+            started_at=finished,
+            finished_at=finished,
+        )
+    client.force_login(staff)
+
+    def jobs_page(company) -> str:
+        return client.get(reverse("channels:job_list", args=[company.pk])).content.decode()
+
+    assert "2026-01-15 18:30:00" in jobs_page(tokyo)
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE
+    # The admin shows times in the default zone (UTC), not in the zone of the page before.
+    admin = client.get("/admin/channels/job/").content.decode()
+    assert "9:30 a.m." in admin and "6:30 p.m." not in admin
+    new_york_page = jobs_page(new_york)
+    assert "2026-01-15 04:30:00" in new_york_page and "18:30" not in new_york_page
+    assert "9:30 a.m." in client.get("/admin/channels/job/").content.decode()
+
+
+def test_a_company_added_in_the_admin_has_its_cdiscount_account(client, db):
+    from django.contrib.auth import get_user_model
+
+    from channels.models import Company
+
+    staff = get_user_model().objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+    client.force_login(staff)
+    response = client.post(
+        "/admin/channels/company/add/",
+        {
+            "name": "Nouvelle Boutique",
+            "time_zone": "Europe/Paris",
+            "membership_set-TOTAL_FORMS": "0",
+            "membership_set-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    company = Company.objects.get(name="Nouvelle Boutique")
+    assert company.cdiscount_account.api == "octopia"
+
+
+def test_pages_read_the_account_and_never_create_one(alice_client, acme):
+    from channels.models import CdiscountAccount
+
+    acme.cdiscount_account.delete()  # only possible by hand: every company is made with one
+    response = alice_client.get(reverse("channels:general_settings", args=[acme.pk]))
+    assert response.status_code == 404
+    assert not CdiscountAccount.objects.exists()

@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from channels.forms import gtin_is_valid
 from channels.models import Product
 from channels.services.csv_import import CsvImportError
 from channels.services.products import products_import_csv
+from channels.validators import gtin_is_valid
 
 pytestmark = pytest.mark.django_db
 

@@ -160,7 +160,7 @@ def test_an_order_near_its_acceptance_deadline_alerts_and_can_be_accepted_by_han
     assert request.status == AcceptanceRequest.Status.ACCEPTED and request.decided_by == "alice"
 
 
-def test_refuse_by_hand(simulator, account, alice_client):
+def awaiting_request(simulator, account) -> AcceptanceRequest:
     number = add_order(
         simulator,
         "octopia",
@@ -170,11 +170,40 @@ def test_refuse_by_hand(simulator, account, alice_client):
         ],
     )
     download(account)
-    request = AcceptanceRequest.objects.get(order_number=number)
+    return AcceptanceRequest.objects.get(order_number=number)
+
+
+def test_refuse_by_hand(simulator, account, alice_client):
+    request = awaiting_request(simulator, account)
     alice_client.post(
         reverse("channels:acceptance_decide", args=[account.company_id, request.pk, "refuse"])
     )
-    assert simulator.state.order("octopia", number)["status"] == "Refused"
+    assert simulator.state.order("octopia", request.order_number)["status"] == "Refused"
+
+
+@pytest.mark.parametrize("word", ["acept", "Accept", "refused", "yes", "delete"])
+def test_a_decision_word_other_than_accept_or_refuse_is_a_404(
+    simulator, account, alice_client, word
+):
+    request = awaiting_request(simulator, account)
+    url = reverse("channels:acceptance_decide", args=[account.company_id, request.pk, "accept"])
+    response = alice_client.post(url.replace("/accept/", f"/{word}/"))
+    assert response.status_code == 404
+    request.refresh_from_db()
+    assert request.status == AcceptanceRequest.Status.PENDING
+    assert simulator.state.order("octopia", request.order_number)["status"] == AWAITING["octopia"]
+
+
+@pytest.mark.parametrize("decision", ["accept", "refuse"])
+def test_a_get_never_decides(simulator, account, alice_client, decision):
+    request = awaiting_request(simulator, account)
+    response = alice_client.get(
+        reverse("channels:acceptance_decide", args=[account.company_id, request.pk, decision])
+    )
+    assert response.status_code == 405
+    request.refresh_from_db()
+    assert request.status == AcceptanceRequest.Status.PENDING
+    assert simulator.state.order("octopia", request.order_number)["status"] == AWAITING["octopia"]
 
 
 def test_the_dry_run_shows_what_would_be_sent_and_sends_nothing(simulator, account, alice_client):

@@ -14,9 +14,15 @@ logger = logging.getLogger(__name__)
 def company_create(*, name: str) -> Company:
     with transaction.atomic():
         company = Company.objects.create(name=name)
-        CdiscountAccount.objects.create(company=company)
+        account_create(company=company)
     logger.info("company %s created", company.pk)
     return company
+
+
+def account_create(*, company: Company) -> CdiscountAccount:
+    """A company's Cdiscount account, made with the company (the CLI, the admin, the demo):
+    pages and selectors only read it."""
+    return CdiscountAccount.objects.create(company=company)
 
 
 def user_create(*, username: str, password: str, company: Company):
@@ -26,11 +32,6 @@ def user_create(*, username: str, password: str, company: Company):
         Membership.objects.create(user=user, company=company)
     logger.info("user %s created for company %s", user.pk, company.pk)
     return user
-
-
-def account_for_company(company: Company) -> CdiscountAccount:
-    account, _ = CdiscountAccount.objects.get_or_create(company=company)
-    return account
 
 
 def account_settings_update(

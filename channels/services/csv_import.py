@@ -4,6 +4,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
@@ -77,8 +78,8 @@ def read_csv(
     return rows
 
 
-def form_problems(line: int, form) -> list[tuple[int, str]]:
+def validation_problems(line: int, error: ValidationError) -> list[tuple[int, str]]:
+    """One problem per bad field of a row, as "field: message"."""
     return [
-        (line, f"{field}: {' '.join(str(m) for m in messages)}")
-        for field, messages in form.errors.items()
+        (line, f"{field}: {' '.join(messages)}") for field, messages in error.message_dict.items()
     ]

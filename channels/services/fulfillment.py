@@ -6,9 +6,8 @@ if its answer was lost, and counts as confirmed, so a shipment is never confirme
 """
 
 import logging
-from dataclasses import dataclass
-from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,16 +23,22 @@ from channels.models import (
     OrderEvent,
     Shipment,
 )
+from channels.selectors import carriers_for_account
+from channels.validators import (
+    ShipmentInput,
+    shipment_carrier_find,
+    shipment_row_validate,
+)
 
+from .carriers import carriers_refresh
 from .clients import cdiscount_client_for
-from .csv_import import CsvImportError, read_csv
+from .csv_import import CsvImportError, read_csv, validation_problems
 from .health import notify
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome, job_log
 
 logger = logging.getLogger(__name__)
 
-CARRIER_LIST_LIFETIME = timedelta(days=1)
 CANCEL_REQUEST = "CancelRequest"
 SHIPPED_STATES = {"Shipped", "Delivered"}
 
@@ -43,43 +48,6 @@ class ShipmentRefused(Exception):
 
 
 # Carriers ------------------------------------------------------------------------------------
-def carriers_for(account: CdiscountAccount, *, refresh: bool = False) -> list[Carrier]:
-    """Cdiscount's carrier list for the account's API, fetched once a day."""
-    cached = list(Carrier.objects.filter(api=account.api))
-    fresh = cached and timezone.now() - min(c.fetched_at for c in cached) < CARRIER_LIST_LIFETIME
-    if fresh and not refresh:
-        return cached
-    try:
-        with cdiscount_client_for(account) as client:
-            carriers = client.list_carriers()
-    except errors.CdiscountError:
-        if cached:
-            return cached  # yesterday's list is better than none
-        raise
-    now = timezone.now()
-    with transaction.atomic():
-        Carrier.objects.filter(api=account.api).delete()
-        Carrier.objects.bulk_create(
-            Carrier(
-                api=account.api,
-                name=c.name,
-                code=c.code or "",
-                default_url=c.default_url or "",
-                fetched_at=now,
-            )
-            for c in carriers
-        )
-    return list(Carrier.objects.filter(api=account.api))
-
-
-def carrier_match(account: CdiscountAccount, typed: str) -> Carrier | None:
-    wanted = " ".join(typed.split()).casefold()
-    for carrier in carriers_for(account):
-        if wanted in (carrier.name.casefold(), carrier.code.casefold()):
-            return carrier
-    return None
-
-
 def tracking_url_for(carrier: Carrier, tracking_number: str) -> str:
     """The carrier's default tracking URL with the number filled in, where one is known."""
     pattern = carrier.default_url
@@ -92,14 +60,6 @@ def tracking_url_for(carrier: Carrier, tracking_number: str) -> str:
 
 
 # Recording shipments -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ShipmentInput:
-    carrier: str
-    tracking_number: str
-    tracking_url: str
-    ship_date: date
-
-
 def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Shipment, list[str]]:
     """Records (or changes) the shipment of an order; returns it with warnings for the seller."""
     if not order.paid:
@@ -108,15 +68,10 @@ def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Sh
         raise ShipmentRefused(
             _("This order is %(state)s: there is nothing to ship.") % {"state": order.status}
         )
-    carrier = carrier_match(order.account, data.carrier)
-    if carrier is None:
-        raise ShipmentRefused(
-            _("%(carrier)s is not a carrier Cdiscount knows. Choose one of: %(names)s.")
-            % {
-                "carrier": data.carrier,
-                "names": ", ".join(c.name for c in carriers_for(order.account)),
-            }
-        )
+    try:
+        carrier = shipment_carrier_find(data.carrier, carriers_for_account(order.account))
+    except ValidationError as exc:
+        raise ShipmentRefused(exc.messages[0]) from None
     lines = list(order.lines.filter(seller_fulfilled=True))
     warnings = [
         _("Line %(sku)s has a cancellation request from the customer: it is not shipped.")
@@ -127,7 +82,9 @@ def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Sh
     line_ids = [line.line_id for line in lines if line.status != CANCEL_REQUEST]
     if not line_ids:
         raise ShipmentRefused(_("Every line of this order has a cancellation request."))
-    tracking_url = data.tracking_url or tracking_url_for(carrier, data.tracking_number)
+    tracking_url = data.tracking_url or (
+        tracking_url_for(carrier, data.tracking_number) if carrier else ""
+    )
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().filter(order=order).first()
         if shipment and shipment.upload_status == Shipment.UploadStatus.CONFIRMED:
@@ -135,7 +92,7 @@ def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Sh
                 _("This shipment is already confirmed on Cdiscount and cannot be changed.")
             )
         shipment = shipment or Shipment(order=order, created_by=user)
-        shipment.carrier = carrier.name
+        shipment.carrier = carrier.name if carrier else data.carrier.strip()
         shipment.tracking_number = data.tracking_number
         shipment.tracking_url = tracking_url
         shipment.ship_date = data.ship_date
@@ -152,18 +109,15 @@ SHIPMENT_COLUMNS = ("order_number", "carrier", "tracking_number", "tracking_url"
 
 def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, user=None) -> int:
     """Records every shipment of the file, or none: bad rows are reported by line number."""
-    from channels.forms import ShipmentForm
-
     rows = read_csv(content, required=SHIPMENT_COLUMNS)
+    carriers = carriers_for_account(account)
     problems: list[tuple[int, str]] = []
     planned: list[tuple[int, Order, ShipmentInput]] = []
     for row in rows:
-        form = ShipmentForm(row.data, account=account)
-        if not form.is_valid():
-            problems.extend(
-                (row.line, f"{field}: {' '.join(str(m) for m in msgs)}")
-                for field, msgs in form.errors.items()
-            )
+        try:
+            data = shipment_row_validate(row.data, carriers=carriers)
+        except ValidationError as exc:
+            problems.extend(validation_problems(row.line, exc))
             continue
         number = row.data["order_number"].strip()
         order = (
@@ -173,7 +127,7 @@ def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, use
         if order is None:
             problems.append((row.line, _("No order %(n)s.") % {"n": number}))
             continue
-        planned.append((row.line, order, form.shipment_input()))
+        planned.append((row.line, order, data))
     if problems:
         raise CsvImportError(problems)
     with transaction.atomic():
@@ -195,6 +149,7 @@ def fulfillment_upload(job: Job) -> JobOutcome:
 
 def _shipments_upload(job: Job, client: CdiscountClient) -> JobOutcome:
     account = job.account
+    carriers_refresh(account=account, client=client, when_stale=True)  # for the Ship form
     shipments = list(
         Shipment.objects.filter(
             order__account=account, upload_status=Shipment.UploadStatus.PENDING

@@ -4,13 +4,14 @@ import csv
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from channels.forms import ProductRowForm
 from channels.models import Company, Product
+from channels.validators import product_row_validate
 
-from .csv_import import CsvImportError, form_problems, read_csv
+from .csv_import import CsvImportError, read_csv, validation_problems
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,11 @@ def products_import_csv(*, company: Company, content: bytes | str) -> ImportResu
     seen: dict[str, int] = {}
     values: dict[str, dict] = {}
     for row in rows:
-        form = ProductRowForm(row.data)
-        if not form.is_valid():
-            problems.extend(form_problems(row.line, form))
+        try:
+            data = product_row_validate(row.data)
+        except ValidationError as exc:
+            problems.extend(validation_problems(row.line, exc))
             continue
-        data = form.cleaned_data
         sku = data["sku"]
         if sku in seen:
             problems.append(

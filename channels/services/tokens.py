@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from channels.cdiscount import errors
 from channels.models import CdiscountAccount
 
+from .carriers import carriers_refresh
 from .clients import cdiscount_client_for
 from .health import account_sync_resume
 from .messages import cdiscount_error_sentence
@@ -54,6 +55,7 @@ def account_get_token(*, account_id: int) -> ActionResult:
         logger.warning("account %s: Get Token failed: %s", account.pk, type(exc).__name__)
         return ActionResult(False, _("Get Token failed.") + " " + cdiscount_error_sentence(exc))
     account_sync_resume(account_id=account.pk)
+    carriers_refresh(account=account, client=client)  # the Ship form's list, for these credentials
     expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
     return ActionResult(True, _("Token received, valid until %(when)s.") % {"when": expires})
 

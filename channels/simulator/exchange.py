@@ -69,7 +69,11 @@ class Request:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
     def basic_credentials(self) -> tuple[str, str] | None:
-        """(user, password) from an HTTP Basic Authorization header, or None."""
+        """(user, password) from an HTTP Basic Authorization header, or None.
+
+        Both are UTF-8 (RFC 7617's charset="UTF-8"), as the app's client sends them. The user
+        cannot contain a colon and the password can: the split is at the first colon.
+        """
         scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
         if scheme.lower() != "basic":
             return None

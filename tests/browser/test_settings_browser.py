@@ -115,10 +115,12 @@ def test_ship_an_order_from_its_page_and_see_it_confirmed(
     page, live_server, celery_worker, simulator, alice, acme, octopia_account
 ):
     from channels.models import Order
+    from channels.services.carriers import carriers_refresh
     from tests.orders_support import PAID, add_order, download
 
     number = add_order(simulator, "octopia", PAID["octopia"])
     download(octopia_account)
+    carriers_refresh(account=octopia_account)  # as the jobs store it
     order = Order.objects.get(order_number=number)
 
     log_in(page, live_server)

@@ -65,6 +65,22 @@ def test_sts_without_basic_auth_is_401(simulator):
     assert response.status_code == 401
 
 
+def test_sts_reads_basic_credentials_as_utf8_split_at_the_first_colon(simulator):
+    simulator.state.add_marketplace_login("accent-api", "pässwörd:é")
+
+    def sts(password: bytes) -> requests.Response:
+        return requests.get(
+            simulator.urls["CDISCOUNT_STS_URL"],
+            params={"realm": simulator.urls["CDISCOUNT_SOAP_URL"]},
+            auth=(b"accent-api", password),
+            timeout=TIMEOUT,
+        )
+
+    assert read_sts_token(sts("pässwörd:é".encode())) is not None
+    assert sts("pässwörd:é".encode("latin-1")).status_code == 401  # not RFC 7617's UTF-8
+    assert sts("pässwörd".encode()).status_code == 401
+
+
 def test_sts_without_realm_is_refused(simulator):
     response = requests.get(
         simulator.urls["CDISCOUNT_STS_URL"], auth=("demo-api", "demo-password"), timeout=TIMEOUT
