@@ -49,8 +49,11 @@ def test_get_token_stores_the_token_and_its_expiry(simulator, account):
     lifetime = saved.token_expires_at - saved.token_received_at
     expected = timedelta(hours=2) if saved.is_octopia else timedelta(hours=48)
     assert abs(lifetime - expected) < timedelta(minutes=1)
-    # What the simulator received is the protocol's token request, and nothing else.
-    [request] = simulator.state.requests
+    # What the simulator received first is the protocol's token request; then only the carrier
+    # list, which a successful Get Token refreshes for the Ship form.
+    request, *after = simulator.state.requests
+    carrier_list = ("GET", "/seller/v2/carriers") if saved.is_octopia else ("POST", "/MarketplaceAPIService.svc")
+    assert [(r["method"], r["path"]) for r in after] == [carrier_list]
     if saved.is_octopia:  # docs/cdiscount-api.md §O1: a client-credentials form POST
         assert (request["method"], request["path"]) == ("POST", OCTOPIA_TOKEN_PATH)
         form = parse_qs(request["body"])
