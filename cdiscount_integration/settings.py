@@ -117,6 +117,15 @@ STORAGES = {
     },
 }
 
+# CSV imports (products, shipments): a larger file is refused, on the page before it is stored.
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "channels.uploads.SizeLimitUploadHandler",
+    # Small files in memory, larger ones in a temporary file: memory stays bounded.
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # Secrets at rest (PRODUCT.md §7). In development only, the key is derived from SECRET_KEY.
 _field_key = env.str("FIELD_ENCRYPTION_KEY", default="")
 if not _field_key:

@@ -8,6 +8,7 @@ if its answer was lost, and counts as confirmed, so a shipment is never confirme
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import BinaryIO
 
 from django.db import transaction
 from django.urls import reverse
@@ -26,7 +27,7 @@ from channels.models import (
 )
 
 from .clients import cdiscount_client_for
-from .csv_import import CsvImportError, read_csv
+from .csv_import import CsvImportError, CsvReader
 from .health import notify
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome, job_log
@@ -149,20 +150,17 @@ def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Sh
 SHIPMENT_COLUMNS = ("order_number", "carrier", "tracking_number", "tracking_url", "ship_date")
 
 
-def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, user=None) -> int:
-    """Records every shipment of the file, or none: bad rows are reported by line number."""
+def shipments_import_csv(*, account: CdiscountAccount, file: BinaryIO, user=None) -> int:
+    """Records every shipment of a CSV file opened in binary mode, or none: bad rows are
+    reported by line number."""
     from channels.forms import ShipmentForm
 
-    rows = read_csv(content, required=SHIPMENT_COLUMNS)
-    problems: list[tuple[int, str]] = []
+    reader = CsvReader(file, required=SHIPMENT_COLUMNS)
     planned: list[tuple[int, Order, ShipmentInput]] = []
-    for row in rows:
+    for row in reader:
         form = ShipmentForm(row.data, account=account)
         if not form.is_valid():
-            problems.extend(
-                (row.line, f"{field}: {' '.join(str(m) for m in msgs)}")
-                for field, msgs in form.errors.items()
-            )
+            reader.add_form_errors(row.line, form)
             continue
         number = row.data["order_number"].strip()
         order = (
@@ -170,11 +168,11 @@ def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, use
             or Order.objects.filter(account=account, reference=number).first()
         )
         if order is None:
-            problems.append((row.line, _("No order %(n)s.") % {"n": number}))
+            reader.add(row.line, _("No order %(n)s.") % {"n": number})
             continue
         planned.append((row.line, order, form.shipment_input()))
-    if problems:
-        raise CsvImportError(problems)
+    reader.raise_problems()
+    problems: list[tuple[int, str]] = []
     with transaction.atomic():
         for line, order, data in planned:
             try:

@@ -1,8 +1,8 @@
 """The catalogue: CSV import and export (PRODUCT.md §2, §4)."""
 
-import csv
 import logging
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,21 +10,21 @@ from django.utils.translation import gettext as _
 from channels.forms import ProductRowForm
 from channels.models import Company, Product
 
-from .csv_import import CsvImportError, form_problems, read_csv
+from .csv_import import CsvReader, SafeCsvWriter
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("sku", "ean", "title", "quantity", "price")
 OPTIONAL_COLUMNS = ("safety_qty", "cdiscount_price", "excluded")
-EXPORT_COLUMNS = (
-    *REQUIRED_COLUMNS,
-    *OPTIONAL_COLUMNS,
+# What Cdiscount last accepted: exported for the seller to read, ignored when imported back.
+REPORT_COLUMNS = (
     "accepted_quantity",
     "accepted_price",
     "accepted_at",
     "offer_error_code",
     "offer_error_message",
 )
+EXPORT_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *REPORT_COLUMNS)
 PRODUCT_FIELDS = ("ean", "title", "quantity", "price", "safety_qty", "cdiscount_price", "excluded")
 BATCH = 2000
 
@@ -41,32 +41,29 @@ class ImportResult:
         }
 
 
-def products_import_csv(*, company: Company, content: bytes | str) -> ImportResult:
-    """Adds or updates products by SKU; any bad row and nothing of the file is saved."""
-    rows = read_csv(content, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    problems: list[tuple[int, str]] = []
+def products_import_csv(*, company: Company, file: BinaryIO) -> ImportResult:
+    """Adds or updates products by SKU from a CSV file opened in binary mode, read as a stream;
+    any bad row and nothing of the file is saved."""
+    reader = CsvReader(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS + REPORT_COLUMNS)
     seen: dict[str, int] = {}
     values: dict[str, dict] = {}
-    for row in rows:
+    for row in reader:
         form = ProductRowForm(row.data)
         if not form.is_valid():
-            problems.extend(form_problems(row.line, form))
+            reader.add_form_errors(row.line, form)
             continue
         data = form.cleaned_data
         sku = data["sku"]
         if sku in seen:
-            problems.append(
-                (
-                    row.line,
-                    _("SKU %(sku)s is already on line %(line)d.") % {"sku": sku, "line": seen[sku]},
-                )
+            reader.add(
+                row.line,
+                _("SKU %(sku)s is already on line %(line)d.") % {"sku": sku, "line": seen[sku]},
             )
             continue
         seen[sku] = row.line
         # Optional columns left out of the file keep the product's current values.
         values[sku] = {name: data[name] for name in PRODUCT_FIELDS if name in row.data}
-    if problems:
-        raise CsvImportError(problems)
+    reader.raise_problems()
     created = updated = 0
     with transaction.atomic():
         existing = {}
@@ -95,7 +92,7 @@ def products_import_csv(*, company: Company, content: bytes | str) -> ImportResu
 
 
 def products_export_csv(*, company: Company, out) -> int:
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for product in Product.objects.filter(company=company).order_by("sku").iterator(2000):
