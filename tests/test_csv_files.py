@@ -233,3 +233,16 @@ def test_the_job_output_csv_neutralises_formulas(alice_client, acme, octopia_acc
     JobLog.objects.create(job=job, record="\tX", message="\r=2")
     text = alice_client.get(reverse("channels:job_output", args=[acme.pk, job.pk])).content
     assert b",'=1+1,1,'@SUM(A1)" in text and b",'\tX,0,\"'\r=2\"" in text
+
+
+def test_a_bad_row_after_saved_batches_rolls_the_whole_file_back(acme, monkeypatch):
+    monkeypatch.setattr("channels.services.products.BATCH", 2)
+    Product.objects.create(company=acme, sku="MUG-01", ean="3760452700039", title="Mug", price=1)
+    rows = [MUG, TEA, "JAM-01,3760452700053,Confiture,3,4.50\n", "BAD,123,t,1,1\n"]
+    content = HEADER + "".join(rows).encode()
+    with pytest.raises(CsvImportError) as excinfo:
+        products_import_csv(company=acme, file=io.BytesIO(content))
+    assert [line for line, _ in excinfo.value.problems] == [5]
+    assert list(Product.objects.values_list("sku", "title")) == [("MUG-01", "Mug")]
+    result = products_import_csv(company=acme, file=io.BytesIO(HEADER + "".join(rows[:3]).encode()))
+    assert (result.created, result.updated) == (2, 1)

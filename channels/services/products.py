@@ -42,53 +42,63 @@ class ImportResult:
 
 
 def products_import_csv(*, company: Company, file: BinaryIO) -> ImportResult:
-    """Adds or updates products by SKU from a CSV file opened in binary mode, read as a stream;
-    any bad row and nothing of the file is saved."""
+    """Adds or updates products by SKU from a CSV file opened in binary mode; any bad row and
+    nothing of the file is saved.
+
+    The file is read as a stream and saved a batch at a time inside one transaction that a bad
+    row rolls back, so memory stays bounded whatever the file's size."""
     reader = CsvReader(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS + REPORT_COLUMNS)
     seen: dict[str, int] = {}
-    values: dict[str, dict] = {}
-    for row in reader:
-        form = ProductRowForm(row.data)
-        if not form.is_valid():
-            reader.add_form_errors(row.line, form)
-            continue
-        data = form.cleaned_data
-        sku = data["sku"]
-        if sku in seen:
-            reader.add(
-                row.line,
-                _("SKU %(sku)s is already on line %(line)d.") % {"sku": sku, "line": seen[sku]},
-            )
-            continue
-        seen[sku] = row.line
-        # Optional columns left out of the file keep the product's current values.
-        values[sku] = {name: data[name] for name in PRODUCT_FIELDS if name in row.data}
-    reader.raise_problems()
+    batch: dict[str, dict] = {}
     created = updated = 0
     with transaction.atomic():
-        existing = {}
-        skus = list(values)
-        for start in range(0, len(skus), BATCH):
-            chunk = skus[start : start + BATCH]
-            existing.update(
-                (p.sku, p) for p in Product.objects.filter(company=company, sku__in=chunk)
-            )
-        new, changed = [], []
-        for sku, fields in values.items():
-            product = existing.get(sku)
-            if product is None:
-                new.append(Product(company=company, sku=sku, **fields))
-            else:
-                for name, value in fields.items():
-                    setattr(product, name, value)
-                changed.append(product)
-        Product.objects.bulk_create(new, batch_size=BATCH)
-        for fields in {tuple(sorted(values[p.sku])) for p in changed}:
-            group = [p for p in changed if tuple(sorted(values[p.sku])) == fields]
-            Product.objects.bulk_update(group, fields, batch_size=BATCH)
-        created, updated = len(new), len(changed)
+        for row in reader:
+            form = ProductRowForm(row.data)
+            if not form.is_valid():
+                reader.add_form_errors(row.line, form)
+                continue
+            data = form.cleaned_data
+            sku = data["sku"]
+            if sku in seen:
+                reader.add(
+                    row.line,
+                    _("SKU %(sku)s is already on line %(line)d.") % {"sku": sku, "line": seen[sku]},
+                )
+                continue
+            seen[sku] = row.line
+            # Optional columns left out of the file keep the product's current values.
+            batch[sku] = {name: data[name] for name in PRODUCT_FIELDS if name in row.data}
+            if len(batch) == BATCH:
+                # Once the file is known to be bad, the rest is only checked.
+                if not reader.problems:
+                    added, changed = _products_save(company, batch)
+                    created, updated = created + added, updated + changed
+                batch = {}
+        if not reader.problems:
+            added, changed = _products_save(company, batch)
+            created, updated = created + added, updated + changed
+        reader.raise_problems()  # rolls back what was saved
     logger.info("company %s: %d products added, %d updated", company.pk, created, updated)
     return ImportResult(created, updated)
+
+
+def _products_save(company: Company, values: dict[str, dict]) -> tuple[int, int]:
+    """Creates or updates one batch of products: (created, updated)."""
+    existing = {p.sku: p for p in Product.objects.filter(company=company, sku__in=list(values))}
+    new, changed = [], []
+    for sku, fields in values.items():
+        product = existing.get(sku)
+        if product is None:
+            new.append(Product(company=company, sku=sku, **fields))
+        else:
+            for name, value in fields.items():
+                setattr(product, name, value)
+            changed.append(product)
+    Product.objects.bulk_create(new)
+    for fields in {tuple(sorted(values[p.sku])) for p in changed}:
+        group = [p for p in changed if tuple(sorted(values[p.sku])) == fields]
+        Product.objects.bulk_update(group, fields)
+    return len(new), len(changed)
 
 
 def products_export_csv(*, company: Company, out) -> int:
