@@ -53,17 +53,25 @@ def import_page(client, company, content: bytes) -> str:
     return response.content.decode()
 
 
-def cli(*args: str, capsys, monkeypatch) -> tuple[int, str, str]:
-    """The command as a shell runs it: its exit status, standard output and error."""
+@pytest.fixture
+def cli_import(tmp_path, capsys, monkeypatch):
+    """`manage.py cdiscount COMMAND --company ID FILE` as a shell runs it: (exit status, error
+    output)."""
     # The command closes the database connections as it ends; the test's transaction stays.
     monkeypatch.setattr(connections, "close_all", lambda: None)
-    try:
-        ManagementUtility(["manage.py", "cdiscount", *args]).execute()
-        status = 0
-    except SystemExit as exc:
-        status = exc.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+
+    def run(command: str, company, content: bytes) -> tuple[int, str]:
+        path = tmp_path / "import.csv"
+        path.write_bytes(content)
+        argv = ["manage.py", "cdiscount", command, "--company", str(company.pk), str(path)]
+        try:
+            ManagementUtility(argv).execute()
+            status = 0
+        except SystemExit as exc:
+            status = exc.code
+        return status, capsys.readouterr().err
+
+    return run
 
 
 @pytest.mark.parametrize("case", MALFORMED)
@@ -76,45 +84,23 @@ def test_a_malformed_file_is_refused_on_the_page_by_line(case, alice_client, acm
 
 
 @pytest.mark.parametrize("case", MALFORMED)
-def test_a_malformed_file_is_refused_on_the_command_line_in_one_line(
-    case, acme, tmp_path, capsys, monkeypatch
-):
+def test_a_malformed_file_is_refused_on_the_command_line_in_one_line(case, acme, cli_import):
     content, sentence = MALFORMED[case]
-    path = tmp_path / "products.csv"
-    path.write_bytes(content)
-    status, out, err = cli(
-        "import-products",
-        "--company",
-        str(acme.pk),
-        str(path),
-        capsys=capsys,
-        monkeypatch=monkeypatch,
-    )
+    status, err = cli_import("import-products", acme, content)
     assert status == 1
     assert err.startswith("CommandError: Nothing imported. ") and sentence in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not Product.objects.exists()
 
 
-def test_the_shipments_import_refuses_malformed_files_the_same_way(
-    alice_client, acme, tmp_path, capsys, monkeypatch
-):
+def test_the_shipments_import_refuses_malformed_files_the_same_way(alice_client, acme, cli_import):
     page = alice_client.post(
         reverse("channels:shipment_import", args=[acme.pk]),
         {"file": SimpleUploadedFile("s.csv", b"\x00\x01\x02")},
         follow=True,
     ).content.decode()
     assert "Line 1: this is not a text file" in page
-    path = tmp_path / "s.csv"
-    path.write_bytes(b"order_number,carrier,carrier\n")
-    status, _, err = cli(
-        "import-shipments",
-        "--company",
-        str(acme.pk),
-        str(path),
-        capsys=capsys,
-        monkeypatch=monkeypatch,
-    )
+    status, err = cli_import("import-shipments", acme, b"order_number,carrier,carrier\n")
     assert status == 1 and "Line 1: Columns given twice: carrier." in err
 
 
@@ -144,22 +130,13 @@ def test_utf8_with_a_byte_order_mark_and_windows_1252_are_both_read(acme):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
-    alice_client, acme, tmp_path, capsys, monkeypatch, settings
+    alice_client, acme, cli_import, settings
 ):
     settings.CSV_IMPORT_MAX_BYTES = 1000
     content = HEADER + MUG.encode() * 30
     page = import_page(alice_client, acme, content)
     assert "The file is larger than 1000" in page and "split it into several files" in page
-    path = tmp_path / "big.csv"
-    path.write_bytes(content)
-    status, _, err = cli(
-        "import-products",
-        "--company",
-        str(acme.pk),
-        str(path),
-        capsys=capsys,
-        monkeypatch=monkeypatch,
-    )
+    status, err = cli_import("import-products", acme, content)
     assert status == 1 and "The file is larger than 1000" in err
     assert not Product.objects.exists()
 
