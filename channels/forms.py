@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .formfields import SAFETY_QTY_MESSAGE, EuroAmountField
 from .models import MAX_SAFETY_QTY, CdiscountAccount, CdiscountApi, Company, Job, Product
 from .selectors import carriers_for_account
+from .services.csv_import import csv_import_max_bytes, file_too_large_sentence
 from .validators import (
     ShipmentInput,
     ascii_digits,
@@ -246,7 +247,21 @@ class LoginCreateForm(forms.ModelForm):
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))
+    file = forms.FileField(
+        label=_("CSV file"), error_messages={"required": _("Choose a CSV file to import.")}
+    )
+
+    def __init__(self, *args, uploads_too_large=(), **kwargs):
+        """`uploads_too_large`: the fields whose file was dropped on arrival for its size."""
+        super().__init__(*args, **kwargs)
+        if "file" in uploads_too_large:
+            self.fields["file"].error_messages["required"] = file_too_large_sentence()
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if file.size > csv_import_max_bytes():
+            raise ValidationError(file_too_large_sentence())
+        return file
 
 
 class ShipmentForm(forms.Form):

@@ -1,6 +1,5 @@
 """Thin views: scoping, forms, one POST URL per action, Post/Redirect/Get with messages."""
 
-import csv
 import itertools
 
 from django.contrib import messages
@@ -38,7 +37,7 @@ from .selectors import (
     orders_for_account,
 )
 from .services.accounts import account_settings_update
-from .services.csv_import import CsvImportError
+from .services.csv_import import CsvImportError, SafeCsvWriter
 from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
 from .services.health import notifications_for_user
 from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
@@ -216,7 +215,7 @@ def job_output(request, company_id: int, job_id: int):
     job = get_object_or_404(Job, pk=job_id, account=account)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="job-{job.pk}.csv"'
-    writer = csv.writer(response)
+    writer = SafeCsvWriter(response)
     writer.writerow(["time", "record", "error", "message"])
     for log in job.logs.all().iterator():
         writer.writerow([log.created_at.isoformat(), log.record, int(log.is_error), log.message])
@@ -313,8 +312,8 @@ def order_detail(request, company_id: int, order_id: int):
 def shipment_import(request, company_id: int):
     account = _company_account(request, company_id)
 
-    def run_import(content: bytes) -> str:
-        count = shipments_import_csv(account=account, content=content, user=request.user)
+    def run_import(file) -> str:
+        count = shipments_import_csv(account=account, file=file, user=request.user)
         return _("%(n)d shipments recorded.") % {"n": count}
 
     _handle_csv_upload(request, run_import)
@@ -383,19 +382,24 @@ def product_import(request, company_id: int):
     account = _company_account(request, company_id)
     _handle_csv_upload(
         request,
-        lambda content: products_import_csv(company=account.company, content=content).sentence(),
+        lambda file: products_import_csv(company=account.company, file=file).sentence(),
     )
     return redirect("channels:product_list", company_id=account.company_id)
 
 
 def _handle_csv_upload(request, run_import) -> None:
-    """Reads the uploaded file and reports the import's result or every bad line."""
-    form = CsvUploadForm(request.POST, request.FILES)
+    """Runs the import on the uploaded file and reports its result or every bad line."""
+    form = CsvUploadForm(
+        request.POST,
+        request.FILES,
+        uploads_too_large=getattr(request, "uploads_too_large", ()),
+    )
     if not form.is_valid():
-        messages.error(request, _("Choose a CSV file to import."))
+        messages.error(request, " ".join(form.errors["file"]))
         return
     try:
-        message = run_import(form.cleaned_data["file"].read())
+        with form.cleaned_data["file"].open("rb") as file:
+            message = run_import(file)
     except CsvImportError as exc:
         _report_csv_problems(request, exc)
     except CdiscountError as exc:

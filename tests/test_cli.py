@@ -4,7 +4,7 @@ import io
 import json
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -40,8 +40,8 @@ def test_user_create_reads_the_password_from_stdin(monkeypatch):
         monkeypatch=monkeypatch,
     )
     assert "marie" in line
-    user = authenticate(username="marie", password="a-long-password-42")
-    assert user is not None
+    user = User.objects.get(username="marie")
+    assert user.check_password("a-long-password-42")
     assert list(user.companies.values_list("pk", flat=True)) == [company_id]
 
 

@@ -22,6 +22,10 @@ GOOD = (
 )
 
 
+def csv_file(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode())
+
+
 @pytest.mark.parametrize(
     "ean,valid",
     [
@@ -40,14 +44,15 @@ def test_ean_check_digit(ean, valid):
 
 
 def test_import_adds_and_then_updates_by_sku(acme):
-    result = products_import_csv(company=acme, content=GOOD.encode())
+    result = products_import_csv(company=acme, file=csv_file(GOOD))
     assert (result.created, result.updated) == (2, 0)
     tea = Product.objects.get(sku="TEA-01")
     assert tea.safety_qty == 3 and tea.cdiscount_price == Decimal("9.50") and tea.excluded
     mug = Product.objects.get(sku="MUG-01")
     assert mug.price == Decimal("19.90") and mug.title == "Mug en grès"
     again = products_import_csv(
-        company=acme, content="sku;ean;title;quantity;price\nMUG-01;3760452700039;Mug;5;21,00\n"
+        company=acme,
+        file=csv_file("sku;ean;title;quantity;price\nMUG-01;3760452700039;Mug;5;21,00\n"),
     )
     assert (again.created, again.updated) == (0, 1)
     mug.refresh_from_db()
@@ -64,7 +69,7 @@ def test_a_bad_row_is_reported_by_line_and_nothing_is_saved(acme):
         "FREE,3760452700060,Gratuit,1,0,,,\n"
     )
     with pytest.raises(CsvImportError) as excinfo:
-        products_import_csv(company=acme, content=content)
+        products_import_csv(company=acme, file=csv_file(content))
     lines = dict(excinfo.value.problems)
     assert "not a valid EAN" in lines[4]
     assert "quantity" in lines[5]
@@ -76,14 +81,14 @@ def test_a_bad_row_is_reported_by_line_and_nothing_is_saved(acme):
 def test_an_ean_in_other_digits_than_0_to_9_is_refused_on_its_line(acme):
     content = "sku,ean,title,quantity,price\nMUG-01,٣٧٦٠٤٥٢٧٠٠٠٣٩,Mug,1,1.00\n"
     with pytest.raises(CsvImportError) as excinfo:
-        products_import_csv(company=acme, content=content)
+        products_import_csv(company=acme, file=csv_file(content))
     assert "not a valid EAN" in dict(excinfo.value.problems)[2]
     assert Product.objects.count() == 0
 
 
 def test_missing_columns_are_named(acme):
     with pytest.raises(CsvImportError, match="Missing columns: price"):
-        products_import_csv(company=acme, content="sku,ean,title,quantity\nA,1,2,3\n")
+        products_import_csv(company=acme, file=csv_file("sku,ean,title,quantity\nA,1,2,3\n"))
 
 
 def test_products_page_import_export_search_and_filters(alice_client, acme):
@@ -113,7 +118,7 @@ def test_products_page_import_export_search_and_filters(alice_client, acme):
 
 
 def test_product_overrides_form(alice_client, acme):
-    products_import_csv(company=acme, content=GOOD)
+    products_import_csv(company=acme, file=csv_file(GOOD))
     mug = Product.objects.get(sku="MUG-01")
     url = reverse("channels:product_edit", args=[acme.pk, mug.pk])
     response = alice_client.post(url, {"safety_qty": "4", "cdiscount_price": "18,50"})
@@ -147,7 +152,7 @@ def test_cli_import_and_export(acme, tmp_path):
 
 
 def test_a_stranger_cannot_see_or_change_products(client, charlie, acme):
-    products_import_csv(company=acme, content=GOOD)
+    products_import_csv(company=acme, file=csv_file(GOOD))
     mug = Product.objects.get(sku="MUG-01")
     client.force_login(charlie)
     assert client.get(reverse("channels:product_list", args=[acme.pk])).status_code == 404

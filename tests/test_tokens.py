@@ -52,7 +52,11 @@ def test_get_token_stores_the_token_and_its_expiry(simulator, account):
     # What the simulator received first is the protocol's token request; then only the carrier
     # list, which a successful Get Token refreshes for the Ship form.
     request, *after = simulator.state.requests
-    carrier_list = ("GET", "/seller/v2/carriers") if saved.is_octopia else ("POST", "/MarketplaceAPIService.svc")
+    carrier_list = (
+        ("GET", "/seller/v2/carriers")
+        if saved.is_octopia
+        else ("POST", "/MarketplaceAPIService.svc")
+    )
     assert [(r["method"], r["path"]) for r in after] == [carrier_list]
     if saved.is_octopia:  # docs/cdiscount-api.md §O1: a client-credentials form POST
         assert (request["method"], request["path"]) == ("POST", OCTOPIA_TOKEN_PATH)

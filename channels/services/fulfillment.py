@@ -6,6 +6,7 @@ if its answer was lost, and counts as confirmed, so a shipment is never confirme
 """
 
 import logging
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,7 +33,7 @@ from channels.validators import (
 
 from .carriers import carriers_refresh
 from .clients import cdiscount_client_for
-from .csv_import import CsvImportError, read_csv, validation_problems
+from .csv_import import CsvImportError, CsvReader
 from .health import notify
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome, job_log
@@ -107,17 +108,17 @@ def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Sh
 SHIPMENT_COLUMNS = ("order_number", "carrier", "tracking_number", "tracking_url", "ship_date")
 
 
-def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, user=None) -> int:
-    """Records every shipment of the file, or none: bad rows are reported by line number."""
-    rows = read_csv(content, required=SHIPMENT_COLUMNS)
+def shipments_import_csv(*, account: CdiscountAccount, file: BinaryIO, user=None) -> int:
+    """Records every shipment of a CSV file opened in binary mode, or none: bad rows are
+    reported by line number."""
+    reader = CsvReader(file, required=SHIPMENT_COLUMNS)
     carriers = carriers_for_account(account)
-    problems: list[tuple[int, str]] = []
     planned: list[tuple[int, Order, ShipmentInput]] = []
-    for row in rows:
+    for row in reader:
         try:
             data = shipment_row_validate(row.data, carriers=carriers)
         except ValidationError as exc:
-            problems.extend(validation_problems(row.line, exc))
+            reader.add_field_errors(row.line, exc.message_dict)
             continue
         number = row.data["order_number"].strip()
         order = (
@@ -125,11 +126,11 @@ def shipments_import_csv(*, account: CdiscountAccount, content: bytes | str, use
             or Order.objects.filter(account=account, reference=number).first()
         )
         if order is None:
-            problems.append((row.line, _("No order %(n)s.") % {"n": number}))
+            reader.add(row.line, _("No order %(n)s.") % {"n": number})
             continue
         planned.append((row.line, order, data))
-    if problems:
-        raise CsvImportError(problems)
+    reader.raise_problems()
+    problems: list[tuple[int, str]] = []
     with transaction.atomic():
         for line, order, data in planned:
             try:

@@ -1,8 +1,8 @@
 """The catalogue: CSV import and export (PRODUCT.md §2, §4)."""
 
-import csv
 import logging
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,21 +11,21 @@ from django.utils.translation import gettext as _
 from channels.models import Company, Product
 from channels.validators import product_row_validate
 
-from .csv_import import CsvImportError, read_csv, validation_problems
+from .csv_import import CsvReader, SafeCsvWriter
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("sku", "ean", "title", "quantity", "price")
 OPTIONAL_COLUMNS = ("safety_qty", "cdiscount_price", "excluded")
-EXPORT_COLUMNS = (
-    *REQUIRED_COLUMNS,
-    *OPTIONAL_COLUMNS,
+# What Cdiscount last accepted: exported for the seller to read, ignored when imported back.
+REPORT_COLUMNS = (
     "accepted_quantity",
     "accepted_price",
     "accepted_at",
     "offer_error_code",
     "offer_error_message",
 )
+EXPORT_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *REPORT_COLUMNS)
 PRODUCT_FIELDS = ("ean", "title", "quantity", "price", "safety_qty", "cdiscount_price", "excluded")
 BATCH = 2000
 
@@ -42,61 +42,68 @@ class ImportResult:
         }
 
 
-def products_import_csv(*, company: Company, content: bytes | str) -> ImportResult:
-    """Adds or updates products by SKU; any bad row and nothing of the file is saved."""
-    rows = read_csv(content, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
-    problems: list[tuple[int, str]] = []
+def products_import_csv(*, company: Company, file: BinaryIO) -> ImportResult:
+    """Adds or updates products by SKU from a CSV file opened in binary mode; any bad row and
+    nothing of the file is saved.
+
+    The file is read as a stream and saved a batch at a time inside one transaction that a bad
+    row rolls back, so memory stays bounded whatever the file's size."""
+    reader = CsvReader(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS + REPORT_COLUMNS)
     seen: dict[str, int] = {}
-    values: dict[str, dict] = {}
-    for row in rows:
-        try:
-            data = product_row_validate(row.data)
-        except ValidationError as exc:
-            problems.extend(validation_problems(row.line, exc))
-            continue
-        sku = data["sku"]
-        if sku in seen:
-            problems.append(
-                (
+    batch: dict[str, dict] = {}
+    created = updated = 0
+    with transaction.atomic():
+        for row in reader:
+            try:
+                data = product_row_validate(row.data)
+            except ValidationError as exc:
+                reader.add_field_errors(row.line, exc.message_dict)
+                continue
+            sku = data["sku"]
+            if sku in seen:
+                reader.add(
                     row.line,
                     _("SKU %(sku)s is already on line %(line)d.") % {"sku": sku, "line": seen[sku]},
                 )
-            )
-            continue
-        seen[sku] = row.line
-        # Optional columns left out of the file keep the product's current values.
-        values[sku] = {name: data[name] for name in PRODUCT_FIELDS if name in row.data}
-    if problems:
-        raise CsvImportError(problems)
-    created = updated = 0
-    with transaction.atomic():
-        existing = {}
-        skus = list(values)
-        for start in range(0, len(skus), BATCH):
-            chunk = skus[start : start + BATCH]
-            existing.update(
-                (p.sku, p) for p in Product.objects.filter(company=company, sku__in=chunk)
-            )
-        new, changed = [], []
-        for sku, fields in values.items():
-            product = existing.get(sku)
-            if product is None:
-                new.append(Product(company=company, sku=sku, **fields))
-            else:
-                for name, value in fields.items():
-                    setattr(product, name, value)
-                changed.append(product)
-        Product.objects.bulk_create(new, batch_size=BATCH)
-        for fields in {tuple(sorted(values[p.sku])) for p in changed}:
-            group = [p for p in changed if tuple(sorted(values[p.sku])) == fields]
-            Product.objects.bulk_update(group, fields, batch_size=BATCH)
-        created, updated = len(new), len(changed)
+                continue
+            seen[sku] = row.line
+            # Optional columns left out of the file keep the product's current values.
+            batch[sku] = {name: data[name] for name in PRODUCT_FIELDS if name in row.data}
+            if len(batch) == BATCH:
+                # Once the file is known to be bad, the rest is only checked.
+                if not reader.problems:
+                    added, changed = _products_save(company, batch)
+                    created, updated = created + added, updated + changed
+                batch = {}
+        if not reader.problems:
+            added, changed = _products_save(company, batch)
+            created, updated = created + added, updated + changed
+        reader.raise_problems()  # rolls back what was saved
     logger.info("company %s: %d products added, %d updated", company.pk, created, updated)
     return ImportResult(created, updated)
 
 
+def _products_save(company: Company, values: dict[str, dict]) -> tuple[int, int]:
+    """Creates or updates one batch of products: (created, updated)."""
+    existing = {p.sku: p for p in Product.objects.filter(company=company, sku__in=list(values))}
+    new, changed = [], []
+    for sku, fields in values.items():
+        product = existing.get(sku)
+        if product is None:
+            new.append(Product(company=company, sku=sku, **fields))
+        else:
+            for name, value in fields.items():
+                setattr(product, name, value)
+            changed.append(product)
+    Product.objects.bulk_create(new)
+    for fields in {tuple(sorted(values[p.sku])) for p in changed}:
+        group = [p for p in changed if tuple(sorted(values[p.sku])) == fields]
+        Product.objects.bulk_update(group, fields)
+    return len(new), len(changed)
+
+
 def products_export_csv(*, company: Company, out) -> int:
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for product in Product.objects.filter(company=company).order_by("sku").iterator(2000):

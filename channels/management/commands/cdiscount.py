@@ -9,6 +9,7 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, models
@@ -258,9 +259,9 @@ class Command(BaseCommand):
 
     def do_import_products(self, options):
         company = self._company(options["company"])
-        content = self._read(options["file"])
         try:
-            result = products_import_csv(company=company, content=content)
+            with self._open(options["file"]) as file:
+                result = products_import_csv(company=company, file=file)
         except CsvImportError as exc:
             self._fail(
                 options,
@@ -279,9 +280,9 @@ class Command(BaseCommand):
     def do_import_shipments(self, options):
         company = self._company(options["company"])
         account = CdiscountAccount.objects.get_or_create(company=company)[0]
-        content = self._read(options["file"])
         try:
-            count = shipments_import_csv(account=account, content=content)
+            with self._open(options["file"]) as file:
+                count = shipments_import_csv(account=account, file=file)
         except CsvImportError as exc:
             self._fail(
                 options,
@@ -291,9 +292,9 @@ class Command(BaseCommand):
         self._emit(options, f"{count} shipments recorded.", {"ok": True, "recorded": count})
 
     @staticmethod
-    def _read(path: str) -> bytes:
+    def _open(path: str) -> BinaryIO:
         try:
-            return Path(path).read_bytes()
+            return Path(path).open("rb")
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
 
