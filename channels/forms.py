@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.cdiscount.errors import CdiscountError
 
-from .models import MAX_FEE, MAX_SAFETY_QTY, CdiscountAccount, CdiscountApi, Job, Product
+from .models import (
+    MAX_FEE,
+    MAX_SAFETY_QTY,
+    CdiscountAccount,
+    CdiscountApi,
+    Delivery,
+    Job,
+    Notification,
+    Product,
+)
 
 FEE_MESSAGE = _(
     "Enter an amount in euros from 0 to 9999.99, with at most two decimals (for example 4,99)."
@@ -191,6 +200,16 @@ class JobFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Job.Status.choices]
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per kind of notification: at once, in the daily digest, or off."""
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Notification.Kind.choices)
+        for kind in kinds:
+            self.fields[kind] = forms.ChoiceField(label=labels[kind], choices=Delivery.choices)
 
 
 def gtin_is_valid(value: str) -> bool:

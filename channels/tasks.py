@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import transaction
 
 from channels.models import Job, OfferPackage
-from channels.services import inventory, jobs, runs
+from channels.services import inventory, jobs, notifications, runs
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +66,9 @@ def reap_stalled_jobs() -> int:
     for package in OfferPackage.objects.filter(state=OfferPackage.State.SUBMITTED):
         inventory.offer_package_poll(package_pk=package.pk)  # gives up past its deadline
     return runs.jobs_reap_stalled()
+
+
+@shared_task(ignore_result=True)
+def send_notification_digests() -> int:
+    """Beat, once a day: each user's digest of the notifications not mailed yet."""
+    return notifications.digests_send()

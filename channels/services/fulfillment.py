@@ -244,6 +244,7 @@ def fulfillment_upload(job: Job) -> JobOutcome:
                 )
                 % {"company": account.company.name, "order": record, "why": outcome[1]},
                 link=reverse("channels:order_detail", args=[account.company_id, order.pk]),
+                key=f"shipment:{shipment.pk}",
             )
     message = _("%(c)d shipments confirmed, %(r)d rejected, %(f)d to retry.") % {
         "c": confirmed,
