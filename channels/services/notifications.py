@@ -186,6 +186,7 @@ def _claim(queryset) -> list[NotificationMail]:
 def _send(rows: list[NotificationMail], subject: str, body: str) -> int:
     """1 if the mail left; otherwise its rows wait for the next digest and 0."""
     user = rows[0].user
+    subject = " ".join(subject.split())  # a line break in a company name is no header break
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     try:
         message.send()
