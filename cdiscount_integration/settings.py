@@ -207,6 +207,21 @@ CDISCOUNT_TIMEOUT = env.float("CDISCOUNT_TIMEOUT", default=30.0)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 OFFER_PACKAGE_DIR = env.str("OFFER_PACKAGE_DIR", default=str(VAR_DIR / "offer-packages"))
 
+# E-mail for notifications, in django-environ's EMAIL_URL form (smtp+tls://user:pass@host:587,
+# consolemail://, filemail:// for files under var/mail/). Mails never carry a secret.
+_email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cdiscount-integration@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 20  # seconds: a slow mail server must not hold a job up for long
+
 # Celery: Redis in docker-compose; an embedded broker needing no server otherwise. Every folder
 # of the file-system broker is named here: its control folder (exchange bindings) defaults to
 # ./control, relative to wherever the worker starts, which left broker files in the repository.

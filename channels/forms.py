@@ -15,7 +15,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .formfields import SAFETY_QTY_MESSAGE, EuroAmountField
-from .models import MAX_SAFETY_QTY, CdiscountAccount, CdiscountApi, Company, Job, Product
+from .models import (
+    MAX_SAFETY_QTY,
+    CdiscountAccount,
+    CdiscountApi,
+    Company,
+    Delivery,
+    Job,
+    Notification,
+    Product,
+)
 from .selectors import carriers_for_account
 from .services.csv_import import csv_import_max_bytes, file_too_large_sentence
 from .validators import (
@@ -188,6 +197,16 @@ class JobFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All")), *Job.Status.choices]
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per kind of notification: at once, in the daily digest, or off."""
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(Notification.Kind.choices)
+        for kind in kinds:
+            self.fields[kind] = forms.ChoiceField(label=labels[kind], choices=Delivery.choices)
 
 
 class ProductOverridesForm(forms.ModelForm):

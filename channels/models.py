@@ -567,6 +567,13 @@ class Notification(models.Model):
         SYNC_PAUSED = "sync_paused", _("Automatic sync paused")
         TRACKING = "tracking", _("Tracking upload rejected")
         ACCEPTANCE = "acceptance", _("Order awaiting acceptance")
+        JOB_FAILED = "job_failed", _("Job failed")
+        JOB_RETRYING = "job_retrying", _("Job retrying")
+        TOKEN = "token", _("Token cannot be renewed")
+        UPLOAD_HELD = "upload_held", _("Upload held")
+        OFFERS_REJECTED = "offers_rejected", _("Offers rejected")
+        CLAIM = "claim", _("New customer claim")
+        MESSAGE_DEADLINE = "message_deadline", _("Customer message to answer")
 
     account = models.ForeignKey(
         CdiscountAccount, on_delete=models.CASCADE, related_name="notifications"
@@ -585,6 +592,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:80]
+
+
+class Delivery(models.TextChoices):
+    """How a user hears of one kind of notification by e-mail."""
+
+    AT_ONCE = "at_once", _("At once")
+    DIGEST = "digest", _("Daily digest")
+    OFF = "off", _("Off")
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind; kinds without a row use the default delivery."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_preference")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}: {self.delivery}"
+
+
+class NotificationMail(models.Model):
+    """One announcement to one user: sent at once or in the daily digest, never twice.
+
+    `key` names the occurrence (the bell entry and what happened); the unique constraint on
+    (user, key) is what keeps a retried job or a re-run digest from mailing it again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="mails")
+    key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Notification.Kind.choices)
+    message = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="unique_notification_mail")
+        ]
+        indexes = [models.Index(fields=["user", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.key}"
 
 
 class OrderEvent(models.Model):

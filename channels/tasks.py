@@ -6,7 +6,7 @@ which has none of that kind still queued or running (services/jobs.py `job_start
 
 from celery import shared_task
 
-from channels.services import jobs, runs
+from channels.services import jobs, notifications, runs
 from channels.services.offer_packages import offer_packages_pending, offer_packages_poll
 
 # How long Cdiscount usually takes to integrate a package; polled again at this pace.
@@ -48,3 +48,9 @@ def reap_stalled_jobs() -> int:
     """Beat, every few minutes: jobs whose worker died are marked failed, their locks freed."""
     offer_packages_poll(package_ids=offer_packages_pending())  # gives up past their deadline
     return runs.jobs_reap_stalled()
+
+
+@shared_task(ignore_result=True)
+def send_notification_digests() -> int:
+    """Beat, once a day: each user's digest of the notifications not mailed yet."""
+    return notifications.digests_send()

@@ -96,6 +96,11 @@ urlpatterns = [
         name="shipment_import",
     ),
     path(
+        "notifications/preferences/",
+        views.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
         "notifications/<int:notification_id>/dismiss/",
         views.notification_dismiss,
         name="notification_dismiss",

@@ -22,6 +22,7 @@ from .forms import (
     CsvUploadForm,
     GeneralSettingsForm,
     JobFilterForm,
+    NotificationPreferencesForm,
     OrderFilterForm,
     ProductOverridesForm,
     ShipmentForm,
@@ -43,6 +44,7 @@ from .services.health import notifications_for_user
 from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
 from .services.jobs import job_start
 from .services.messages import cdiscount_error_sentence
+from .services.notifications import preferences_for_user, preferences_update
 from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
 from .services.products import products_export_csv, products_import_csv
 from .services.tokens import account_get_token, account_test_token
@@ -463,6 +465,18 @@ def notification_dismiss(request, notification_id: int):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("channels:company_list")
     return redirect(target)
+
+
+@login_required
+def notification_preferences(request):
+    """The signed-in user's own choices: which notifications reach them by e-mail, and when."""
+    current = preferences_for_user(request.user)
+    form = NotificationPreferencesForm(request.POST or None, kinds=list(current), initial=current)
+    if request.method == "POST" and form.is_valid():
+        preferences_update(user=request.user, deliveries=form.cleaned_data)
+        messages.success(request, _("Your notification choices are saved."))
+        return redirect("channels:notification_preferences")
+    return render(request, "channels/notification_preferences.html", {"form": form})
 
 
 PREVIEW_ROWS = 500

@@ -43,7 +43,11 @@ def test_three_refusals_in_a_row_pause_sync_and_tell_the_seller(
     assert 'id="paused-banner"' in body and "Automatic sync is paused" in body
     assert "bell-count" in body
     kinds = set(Notification.objects.values_list("kind", flat=True))
-    assert kinds == {Notification.Kind.CREDENTIALS, Notification.Kind.SYNC_PAUSED}
+    assert kinds == {
+        Notification.Kind.CREDENTIALS,
+        Notification.Kind.SYNC_PAUSED,
+        Notification.Kind.JOB_FAILED,
+    }
     assert "changed-on-the-portal" not in body
 
 

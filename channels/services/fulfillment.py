@@ -205,6 +205,7 @@ def _shipments_upload(job: Job, client: CdiscountClient) -> JobOutcome:
                 )
                 % {"company": account.company.name, "order": record, "why": outcome[1]},
                 link=reverse("channels:order_detail", args=[account.company_id, order.pk]),
+                key=f"shipment:{shipment.pk}",
             )
     message = _("%(c)d shipments confirmed, %(r)d rejected, %(f)d to retry.") % {
         "c": confirmed,

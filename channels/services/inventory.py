@@ -35,6 +35,7 @@ from channels.models import (
 )
 
 from .clients import cdiscount_client_for
+from .health import offers_rejected_notify
 from .runs import JobOutcome, job_finish, job_log
 
 logger = logging.getLogger(__name__)
@@ -395,6 +396,8 @@ def _finish_job_if_done(package: OfferPackage) -> None:
     if "drifted" in job.counts:  # a reconciliation: say what it found first
         message = drift_summary(job.counts["drifted"]) + " " + message
     job_finish(job, outcome.status, message)
+    if rejected:
+        offers_rejected_notify(job=job, rejected=rejected)
 
 
 def package_file_for_download(token: str) -> Path | None:

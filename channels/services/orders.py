@@ -403,6 +403,7 @@ class OrderDownload:
                     "when": when.strftime("%Y-%m-%d %H:%M"),
                 },
                 link=reverse("channels:order_list", args=[self.account.company_id]),
+                key=f"acceptance:{request.pk}",
             )
             request.alerted_at = timezone.now()
             request.save(update_fields=["alerted_at"])

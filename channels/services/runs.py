@@ -19,7 +19,7 @@ from channels.cdiscount import errors
 from channels.logging import job_context
 from channels.models import CdiscountAccount, Job, JobLock, JobLog
 
-from .health import account_auth_failed, account_auth_ok
+from .health import account_auth_failed, account_auth_ok, job_failed_notify, job_retrying_notify
 from .messages import cdiscount_error_sentence
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,8 @@ def job_execute(
             job.status = Job.Status.SUBMITTED
             job.message = note
             job.save(update_fields=["status", "message", "trace_id"])
+            if job.attempts >= 2:
+                job_retrying_notify(job=job)
         else:
             job_log(job, message, is_error=True)
             job_finish(job, Job.Status.FAILED, message)
@@ -193,6 +195,8 @@ def job_finish(job: Job, status: str, message: str) -> None:
     job.progress = ""
     job.save()
     logger.info("job %s: %s: %s", job.pk, status, message)
+    if status == Job.Status.FAILED:
+        job_failed_notify(job=job)
 
 
 # A job still Processing this long after it started lost its worker (killed, restarted).

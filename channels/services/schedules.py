@@ -23,6 +23,7 @@ DEFAULT_SCHEDULES = {
     "offer_reconciliation": ("Cdiscount: offer reconciliation (daily)", 24 * 60),
 }
 MAINTENANCE = ("Cdiscount: stalled jobs", "channels.tasks.reap_stalled_jobs", 5)
+DIGEST = ("Notifications: daily digest", "channels.tasks.send_notification_digests", 24 * 60)
 
 
 def schedules_ensure_defaults() -> None:
@@ -31,8 +32,8 @@ def schedules_ensure_defaults() -> None:
         (name, TASK, json.dumps({"kind": kind}), minutes)
         for kind, (name, minutes) in DEFAULT_SCHEDULES.items()
     ]
-    name, task, minutes = MAINTENANCE
-    rows.append((name, task, "{}", minutes))
+    for name, task, minutes in (MAINTENANCE, DIGEST):
+        rows.append((name, task, "{}", minutes))
     for name, task, kwargs, minutes in rows:
         interval, _ = IntervalSchedule.objects.get_or_create(every=minutes, period="minutes")
         PeriodicTask.objects.get_or_create(

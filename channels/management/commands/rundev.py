@@ -1,5 +1,7 @@
 """`make run`: migrate, make a demo company and login, then serve the app against the simulator.
 
+Notification mails are written as files under var/mail/ unless EMAIL_URL is set.
+
 Starts the Cdiscount simulator and the web server as child processes with the four Cdiscount
 URLs pointed at the simulator (PRODUCT.md §5), and stops them all on Ctrl-C.
 """
@@ -48,7 +50,13 @@ class Command(BaseCommand):
             "CDISCOUNT_STS_URL": f"{sim}/users/httpIssue.svc/",
             "CDISCOUNT_SOAP_URL": f"{sim}/MarketplaceAPIService.svc",
             "PUBLIC_BASE_URL": f"http://{options['host']}:{options['port']}",
+            # Notification mails land as files to read, unless EMAIL_URL says otherwise.
+            "EMAIL_URL": os.environ.get("EMAIL_URL") or "filemail://",
         }
+        if os.environ.get("EMAIL_URL"):
+            mail = "E-mail goes out as EMAIL_URL says."
+        else:
+            mail = f"E-mail is written to files under {settings.VAR_DIR / 'mail'}/."
         python = sys.executable
         children = [
             subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
@@ -100,6 +108,7 @@ class Command(BaseCommand):
                 f"\nThe app is at http://{options['host']}:{options['port']}/ "
                 f"(company {DEMO_COMPANY!r}; log in as {login} / {password}).\n"
                 f"The Cdiscount simulator is at {sim}/ (demo API credentials printed above).\n"
+                f"{mail}\n"
                 "Ctrl-C stops everything.\n"
             )
         )
@@ -129,6 +138,8 @@ class Command(BaseCommand):
         user = User.objects.filter(username=DEMO_USERNAME).first() or User(username=DEMO_USERNAME)
         password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
         user.set_password(password)
+        # Notifications are mailed to the members' addresses (written to var/mail/ here).
+        user.email = user.email or "demo@example.com"
         user.save()
         Membership.objects.get_or_create(user=user, company=company)
         if not Product.objects.filter(company=company).exists():
