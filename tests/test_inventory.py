@@ -21,23 +21,17 @@ KNOWN = [p.ean for p in PRODUCTS]
 UNKNOWN_EAN = "4006381333931"  # a valid EAN that the simulated Cdiscount does not know
 
 
-@pytest.fixture(params=["octopia", "marketplace"])
-def api(request):
-    return request.param
-
-
 @pytest.fixture
-def account(request, api, simulator, settings):
+def account(request, api, api_account, simulator, settings):
     if api == "marketplace":
         settings.PUBLIC_BASE_URL = request.getfixturevalue("live_server").url
     simulator.state.package_integration_delay = 0
-    account = request.getfixturevalue(f"{api}_account")
-    account.safety_qty = 2
-    account.shipping_fee = Decimal("4.90")
-    account.additional_shipping_fee = Decimal("1.50")
-    account.enable_inventory_upload = True
-    account.save()
-    return account
+    api_account.safety_qty = 2
+    api_account.shipping_fee = Decimal("4.90")
+    api_account.additional_shipping_fee = Decimal("1.50")
+    api_account.enable_inventory_upload = True
+    api_account.save()
+    return api_account
 
 
 def product(account, sku, ean, quantity=10, price="19.90", **extra) -> Product:

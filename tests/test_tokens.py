@@ -10,12 +10,11 @@ from django.utils import timezone
 from channels.models import CdiscountAccount
 from channels.services.tokens import account_get_token, account_test_token
 
-GENERATIONS = ["octopia_account", "marketplace_account"]
 
-
-@pytest.fixture(params=GENERATIONS)
-def account(request) -> CdiscountAccount:
-    return request.getfixturevalue(request.param)
+@pytest.fixture
+def account(api_account) -> CdiscountAccount:
+    """The account of each API generation (tests/conftest.py), under the name used here."""
+    return api_account
 
 
 def stored(account) -> CdiscountAccount:
