@@ -223,7 +223,8 @@ class Product(models.Model):
         "OfferPackage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The last rejection: the offer as it was refused (fees None: sent without fees). It is not
-    # sent again until one of these values changes, by hand, or by the daily reconciliation.
+    # sent again until one of these values changes, on a full resend or by the reconciliation.
+    rejected_ean = models.CharField(max_length=14, blank=True)
     rejected_quantity = models.PositiveIntegerField(null=True, blank=True)
     rejected_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     rejected_shipping_fee = models.DecimalField(

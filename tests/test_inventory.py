@@ -222,6 +222,16 @@ def test_a_rejected_offer_goes_again_once_its_values_change(simulator, account, 
     assert len(sent_offers(simulator, api)) == 2
 
 
+def test_a_rejected_offer_goes_again_once_its_ean_is_corrected(simulator, account, api):
+    ghost_rejected(simulator, account)
+    Product.objects.filter(sku="GHOST").update(ean=KNOWN[3])
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1 and job.counts["accepted"] == 1, job.message
+    ghost = Product.objects.get(sku="GHOST")
+    assert ghost.offer_error_at is None and not ghost.offer_error_code
+    assert remote(simulator, api)["GHOST"]["quantity"] == 8
+
+
 def test_a_rejected_offer_goes_again_when_the_fees_it_carries_change(simulator, account, api):
     ghost_rejected(simulator, account)
     CdiscountAccount.objects.filter(pk=account.pk).update(shipping_fee=Decimal("5.90"))

@@ -114,11 +114,13 @@ def rejection_stands(
     price: Decimal | None,
     full: bool,
 ) -> bool:
-    """True when the offer would go as Cdiscount last rejected it: same quantity and price, and
-    for a full offer the same fees. Sending it again would only bring the same rejection back."""
+    """True when the offer would go as Cdiscount last rejected it: same EAN, quantity and price,
+    and for a full offer the same fees. Sending it again would only bring the same rejection
+    back."""
     if product.offer_error_at is None:
         return False
-    if (quantity, price) != (product.rejected_quantity, product.rejected_price):
+    offer = (product.ean, quantity, price)
+    if offer != (product.rejected_ean, product.rejected_quantity, product.rejected_price):
         return False
     if not full:
         return True  # an update carries no fees
@@ -145,8 +147,8 @@ def plan_offers(
 ) -> Iterator[PlannedOffer]:
     """The offers to send: only what changed, unless `full` (or the fees changed).
 
-    An offer Cdiscount rejected goes again only when its quantity, price or the fees it would
-    carry change, on a full resend, or with `retry_rejected` (the daily reconciliation).
+    An offer Cdiscount rejected goes again only when its EAN, quantity, price or the fees it
+    would carry change, on a full resend, or with `retry_rejected` (the daily reconciliation).
     """
     resend_all = full or fees_changed(account)
     now = timezone.now()
@@ -354,6 +356,7 @@ def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
             offer_error_code="",
             offer_error_message="",
             offer_error_at=None,
+            rejected_ean="",
             rejected_quantity=None,
             rejected_price=None,
             rejected_shipping_fee=None,
@@ -365,6 +368,7 @@ def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
             offer_error_code=Subquery(item.values("error_code")[:1]),
             offer_error_message=Subquery(item.values("error_message")[:1]),
             offer_error_at=now,
+            rejected_ean=F("ean"),
             rejected_quantity=Subquery(item.values("quantity")[:1]),
             rejected_price=Subquery(item.values("price")[:1]),
             rejected_shipping_fee=shipping_fee,
