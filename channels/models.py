@@ -223,9 +223,17 @@ class Product(models.Model):
     pending_package = models.ForeignKey(
         "OfferPackage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The last rejection: not resent until the offer changes
+    # The last rejection: the offer as it was refused (fees None: sent without fees). It is not
+    # sent again until one of these values changes, on a full resend or by the reconciliation.
+    rejected_ean = models.CharField(max_length=14, blank=True)
     rejected_quantity = models.PositiveIntegerField(null=True, blank=True)
     rejected_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    rejected_shipping_fee = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    rejected_additional_shipping_fee = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
     offer_error_code = models.CharField(max_length=20, blank=True)
     offer_error_message = models.TextField(blank=True)
     offer_error_at = models.DateTimeField(null=True, blank=True)

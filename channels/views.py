@@ -41,7 +41,13 @@ from .services.accounts import account_settings_update
 from .services.csv_import import CsvImportError, SafeCsvWriter
 from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
 from .services.health import notifications_for_user
-from .services.inventory import offer_price, offer_quantity, plan_offers, reserved_quantities
+from .services.inventory import (
+    offer_price,
+    offer_quantity,
+    plan_offers,
+    rejected_offer_waits,
+    reserved_quantities,
+)
 from .services.jobs import job_start
 from .services.messages import cdiscount_error_sentence
 from .services.notifications import preferences_for_user, preferences_update
@@ -357,6 +363,7 @@ def product_list(request, company_id: int):
             "reserved": reserved.get(p.sku, 0),
             "quantity_sent": offer_quantity(p, account, reserved.get(p.sku, 0))[0],
             "price_sent": offer_price(p, account),
+            "rejection_waits": rejected_offer_waits(p, account, reserved=reserved.get(p.sku, 0)),
         }
         for p in page
     ]
@@ -439,10 +446,16 @@ def product_edit(request, company_id: int, product_id: int):
         form.save()
         messages.success(request, _("Product %(sku)s saved.") % {"sku": product.sku})
         return redirect("channels:product_list", company_id=account.company_id)
+    reserved = reserved_quantities(account, [product.sku]).get(product.sku, 0)
     return render(
         request,
         "channels/product_edit.html",
-        {"company": account.company, "product": product, "form": form},
+        {
+            "company": account.company,
+            "product": product,
+            "form": form,
+            "rejection_waits": rejected_offer_waits(product, account, reserved=reserved),
+        },
     )
 
 

@@ -92,6 +92,24 @@ def marketplace_account(acme):
     return account
 
 
+# The two Cdiscount API generations the app speaks (the values of CdiscountAccount.api).
+API_GENERATIONS = ("octopia", "marketplace")
+
+
+@pytest.fixture(params=API_GENERATIONS)
+def api(request) -> str:
+    """Each API generation in turn: a test that takes it (or `api_account`) runs once per
+    generation, with the ids `[octopia]` and `[marketplace]`."""
+    return request.param
+
+
+@pytest.fixture
+def api_account(request, api):
+    """Acme's account on the `api` generation (`octopia_account` or `marketplace_account`),
+    not yet enabled; a module adds the switches its tests need."""
+    return request.getfixturevalue(f"{api}_account")
+
+
 __all__ = ["PASSWORD"]
 
 

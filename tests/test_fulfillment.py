@@ -21,17 +21,11 @@ from tests.orders_support import PAID, UNPAID, add_order, download
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["octopia", "marketplace"])
-def api(request):
-    return request.param
-
-
 @pytest.fixture
-def account(request, api):
-    account = request.getfixturevalue(f"{api}_account")
-    account.allow_unpaid_order = True
-    account.save()
-    return account
+def account(api_account):
+    api_account.allow_unpaid_order = True
+    api_account.save()
+    return api_account
 
 
 def upload(account) -> Job:

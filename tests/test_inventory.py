@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from channels.models import CdiscountAccount, Job, OfferPackage, Product
@@ -20,23 +21,17 @@ KNOWN = [p.ean for p in PRODUCTS]
 UNKNOWN_EAN = "4006381333931"  # a valid EAN that the simulated Cdiscount does not know
 
 
-@pytest.fixture(params=["octopia", "marketplace"])
-def api(request):
-    return request.param
-
-
 @pytest.fixture
-def account(request, api, simulator, settings):
+def account(request, api, api_account, simulator, settings):
     if api == "marketplace":
         settings.PUBLIC_BASE_URL = request.getfixturevalue("live_server").url
     simulator.state.package_integration_delay = 0
-    account = request.getfixturevalue(f"{api}_account")
-    account.safety_qty = 2
-    account.shipping_fee = Decimal("4.90")
-    account.additional_shipping_fee = Decimal("1.50")
-    account.enable_inventory_upload = True
-    account.save()
-    return account
+    api_account.safety_qty = 2
+    api_account.shipping_fee = Decimal("4.90")
+    api_account.additional_shipping_fee = Decimal("1.50")
+    api_account.enable_inventory_upload = True
+    api_account.save()
+    return api_account
 
 
 def product(account, sku, ean, quantity=10, price="19.90", **extra) -> Product:
@@ -50,10 +45,9 @@ def product(account, sku, ean, quantity=10, price="19.90", **extra) -> Product:
     )
 
 
-def upload(simulator, account, *, full=False) -> Job:
-    job = job_create(
-        account=account, kind=Job.Kind.INVENTORY_UPLOAD, trigger="manual", options={"full": full}
-    )
+def run_and_poll(simulator, account, kind, options=None) -> Job:
+    """Runs a job of `kind` and polls its offer packages until their results are in."""
+    job = job_create(account=account, kind=kind, trigger="manual", options=options or {})
     job = job_run(job_id=job.pk)
     for package in job.packages.all():
         for _ in range(10):
@@ -62,6 +56,10 @@ def upload(simulator, account, *, full=False) -> Job:
             simulator.state.advance_clock(60)
     job.refresh_from_db()
     return job
+
+
+def upload(simulator, account, *, full=False) -> Job:
+    return run_and_poll(simulator, account, Job.Kind.INVENTORY_UPLOAD, {"full": full})
 
 
 def remote(simulator, api) -> dict:
@@ -181,6 +179,135 @@ def test_a_rejected_offer_is_stored_shown_and_not_resent_until_changed(
     assert upload(simulator, account).counts["sent"] == 0
     Product.objects.filter(sku="GHOST").update(quantity=4)
     assert upload(simulator, account).counts["sent"] == 1
+
+
+def ghost_rejected(simulator, account) -> Product:
+    """An offer on a product Cdiscount does not know, sent and rejected; nothing else on sale,
+    so Cdiscount never accepted a package with the account's fees."""
+    product(account, "GHOST", UNKNOWN_EAN)
+    job = upload(simulator, account)
+    assert job.counts["rejected"] == 1, job.message
+    return Product.objects.get(sku="GHOST")
+
+
+def test_a_rejected_offer_is_not_sent_again_while_nothing_changes(simulator, account, api):
+    ghost = ghost_rejected(simulator, account)
+    assert ghost.offer_error_code and ghost.offer_error_message
+    for _ in range(2):
+        job = upload(simulator, account)
+        assert job.counts["sent"] == 0, job.message
+        assert "Nothing changed" in job.message
+        assert not job.logs.filter(record="GHOST").exists()
+    assert len(sent_offers(simulator, api)) == 1
+
+
+def test_a_rejection_without_a_code_also_waits_for_a_change(simulator, account, api):
+    ghost_rejected(simulator, account)
+    # as stored for a package Cdiscount rejected whole, with no result per offer
+    Product.objects.filter(sku="GHOST").update(
+        offer_error_code="", offer_error_message="Cdiscount rejected the whole package."
+    )
+    assert upload(simulator, account).counts["sent"] == 0
+
+
+@pytest.mark.parametrize(
+    "change", [{"quantity": 4}, {"price": Decimal("18.50")}, {"cdiscount_price": Decimal("17")}]
+)
+def test_a_rejected_offer_goes_again_once_its_values_change(simulator, account, api, change):
+    ghost_rejected(simulator, account)
+    Product.objects.filter(sku="GHOST").update(**change)
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1 and job.counts["rejected"] == 1
+    assert upload(simulator, account).counts["sent"] == 0  # rejected again: waits again
+    assert len(sent_offers(simulator, api)) == 2
+
+
+def test_a_rejected_offer_goes_again_once_its_ean_is_corrected(simulator, account, api):
+    ghost_rejected(simulator, account)
+    Product.objects.filter(sku="GHOST").update(ean=KNOWN[3])
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1 and job.counts["accepted"] == 1, job.message
+    ghost = Product.objects.get(sku="GHOST")
+    assert ghost.offer_error_at is None and not ghost.offer_error_code
+    assert remote(simulator, api)["GHOST"]["quantity"] == 8
+
+
+def test_a_rejected_offer_goes_again_when_the_fees_it_carries_change(simulator, account, api):
+    ghost_rejected(simulator, account)
+    CdiscountAccount.objects.filter(pk=account.pk).update(shipping_fee=Decimal("5.90"))
+    account.refresh_from_db()
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 1
+    assert "5.9" in str(sent_offers(simulator, api)[-1])
+    assert upload(simulator, account).counts["sent"] == 0
+
+
+def test_a_rejected_update_waits_while_the_accepted_offers_get_new_fees(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    product(account, "TEA", KNOWN[1])
+    upload(simulator, account)
+    Product.objects.filter(sku="TEA").update(price=Decimal("0"))  # refused: price <= 0
+    job = upload(simulator, account)
+    assert job.counts["rejected"] == 1, job.message
+    assert upload(simulator, account).counts["sent"] == 0
+    # new fees: every offer goes as a full offer once, the refused one with them
+    CdiscountAccount.objects.filter(pk=account.pk).update(shipping_fee=Decimal("5.90"))
+    account.refresh_from_db()
+    job = upload(simulator, account)
+    assert job.counts["sent"] == 2 and job.counts["rejected"] == 1, job.message
+    assert upload(simulator, account).counts["sent"] == 0
+
+
+def test_a_full_resend_sends_a_rejected_offer_again(simulator, account, api):
+    ghost_rejected(simulator, account)
+    job = upload(simulator, account, full=True)
+    assert job.counts["sent"] == 1 and job.counts["rejected"] == 1
+    assert upload(simulator, account).counts["sent"] == 0
+
+
+def test_the_daily_reconciliation_sends_a_rejected_offer_again(simulator, account, api):
+    ghost_rejected(simulator, account)
+    assert upload(simulator, account).counts["sent"] == 0
+    # the seller has the product created on Cdiscount: nothing changed in the app
+    simulator.state.add_known_eans(api, SELLER[api], [UNKNOWN_EAN])
+    job = run_and_poll(simulator, account, Job.Kind.OFFER_RECONCILIATION)
+    assert job.status == Job.Status.COMPLETED, job.message
+    assert job.counts["sent"] == 1 and job.counts["accepted"] == 1
+    ghost = Product.objects.get(sku="GHOST")
+    assert ghost.accepted_quantity == 8 and not ghost.offer_error_code
+    assert ghost.offer_error_at is None
+    assert remote(simulator, api)["GHOST"]["quantity"] == 8
+
+
+def test_the_reconciliation_with_nothing_rejected_or_drifted_sends_nothing(simulator, account, api):
+    product(account, "MUG", KNOWN[0])
+    upload(simulator, account)
+    job = run_and_poll(simulator, account, Job.Kind.OFFER_RECONCILIATION)
+    assert job.message == "0 offers drifted."
+    assert "sent" not in job.counts
+
+
+def test_the_product_pages_show_a_rejected_offer_waiting_for_a_change(
+    simulator, account, api, alice_client
+):
+    ghost = ghost_rejected(simulator, account)
+    code = escape(ghost.offer_error_code)
+    message = escape(ghost.offer_error_message)
+    list_url = reverse("channels:product_list", args=[account.company_id])
+    edit_url = reverse("channels:product_edit", args=[account.company_id, ghost.pk])
+    for url in (list_url, edit_url):
+        page = alice_client.get(url).content.decode()
+        assert "rejected, waiting for a change" in page
+        assert code in page and message in page
+    Product.objects.filter(sku="GHOST").update(quantity=4)
+    for url in (list_url, edit_url):
+        page = alice_client.get(url).content.decode()
+        assert "rejected, waiting for a change" not in page
+        assert "rejected, changed since" in page and message in page
+    Product.objects.filter(sku="GHOST").update(quantity=10)  # back as it was rejected
+    with translation.override("fr"):  # the language the request activates goes with it
+        page = alice_client.get(list_url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "rejetée, en attente d'une modification" in page
 
 
 def test_a_full_resend_sends_every_offer(simulator, account, api):

@@ -13,17 +13,11 @@ from tests.orders_support import AWAITING, PAID, SELLER, UNPAID, add_order, down
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["octopia", "marketplace"])
-def api(request):
-    return request.param
-
-
 @pytest.fixture
-def account(request, api):
-    account = request.getfixturevalue(f"{api}_account")
-    account.enable_order_download = True
-    account.save()
-    return account
+def account(api_account):
+    api_account.enable_order_download = True
+    api_account.save()
+    return api_account
 
 
 def numbers(account) -> set[str]:

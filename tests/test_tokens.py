@@ -20,12 +20,11 @@ from channels.services.tokens import account_get_token, account_test_token
 from channels.simulator import DEMO_OCTOPIA
 from channels.simulator.paths import OCTOPIA_TOKEN_PATH, STS_PATH
 
-GENERATIONS = ["octopia_account", "marketplace_account"]
 
-
-@pytest.fixture(params=GENERATIONS)
-def account(request) -> CdiscountAccount:
-    return request.getfixturevalue(request.param)
+@pytest.fixture
+def account(api_account) -> CdiscountAccount:
+    """The account of each API generation (tests/conftest.py), under the name used here."""
+    return api_account
 
 
 def stored(account) -> CdiscountAccount:

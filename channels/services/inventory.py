@@ -3,7 +3,8 @@
 Only offers that differ from what Cdiscount last accepted are sent. An offer Cdiscount has
 never accepted, a change of fees, or a full resend goes as a full offer (Upsert / Full); the
 rest as stock-and-price updates. A package's results come back later: a follow-up task polls
-them and stores each offer's outcome on its product.
+them and stores each offer's outcome on its product. An offer Cdiscount rejected is not sent
+again as it is: only once its values change, on a full resend, or by the daily reconciliation.
 """
 
 import logging
@@ -99,8 +100,57 @@ def fees_changed(account: CdiscountAccount) -> bool:
     )
 
 
-def plan_offers(account: CdiscountAccount, *, full: bool = False) -> Iterator[PlannedOffer]:
-    """The offers to send: only what changed, unless `full` (or the fees changed)."""
+def offer_fees(account: CdiscountAccount, *, full: bool) -> tuple[Decimal | None, Decimal | None]:
+    """The shipping fees an offer carries: a full offer carries the account's, an update none."""
+    if not full:
+        return None, None
+    return account.shipping_fee, account.additional_shipping_fee
+
+
+def rejection_stands(
+    product: Product,
+    account: CdiscountAccount,
+    *,
+    quantity: int,
+    price: Decimal | None,
+    full: bool,
+) -> bool:
+    """True when the offer would go as Cdiscount last rejected it: same EAN, quantity and price,
+    and for a full offer the same fees. Sending it again would only bring the same rejection
+    back."""
+    if product.offer_error_at is None:
+        return False
+    offer = (product.ean, quantity, price)
+    if offer != (product.rejected_ean, product.rejected_quantity, product.rejected_price):
+        return False
+    if not full:
+        return True  # an update carries no fees
+    refused_fees = (product.rejected_shipping_fee, product.rejected_additional_shipping_fee)
+    return offer_fees(account, full=True) == refused_fees
+
+
+def rejected_offer_waits(product: Product, account: CdiscountAccount, *, reserved: int) -> bool:
+    """The Products page's "rejected, waiting for a change": a delta upload skips this offer."""
+    if product.pending_package_id is not None:
+        return False
+    quantity, _reason = offer_quantity(product, account, reserved)
+    return rejection_stands(
+        product,
+        account,
+        quantity=quantity,
+        price=offer_price(product, account),
+        full=fees_changed(account) or product.accepted_at is None,
+    )
+
+
+def plan_offers(
+    account: CdiscountAccount, *, full: bool = False, retry_rejected: bool = False
+) -> Iterator[PlannedOffer]:
+    """The offers to send: only what changed, unless `full` (or the fees changed).
+
+    An offer Cdiscount rejected goes again only when its EAN, quantity, price or the fees it
+    would carry change, on a full resend, or with `retry_rejected` (the daily reconciliation).
+    """
     resend_all = full or fees_changed(account)
     now = timezone.now()
     products = Product.objects.filter(company_id=account.company_id).select_related(
@@ -117,18 +167,19 @@ def plan_offers(account: CdiscountAccount, *, full: bool = False) -> Iterator[Pl
         if product.excluded and product.accepted_quantity == 0:
             continue  # sent once at 0; then no more
         never_accepted = product.accepted_at is None
+        send_full = resend_all or never_accepted
+        # A change of the account's fees makes every run "resend all" until Cdiscount accepts
+        # a package with the new fees: that alone must not resend a rejected offer each time.
+        if not (full or retry_rejected) and rejection_stands(
+            product, account, quantity=quantity, price=price, full=send_full
+        ):
+            continue  # rejected as it is: waits for a change
         if not resend_all and not never_accepted:
             same_quantity = quantity == product.accepted_quantity
             same_price = price is None or price == product.accepted_price
             if same_quantity and same_price:
                 continue
-        if (
-            not resend_all
-            and product.offer_error_code
-            and (quantity, price) == (product.rejected_quantity, product.rejected_price)
-        ):
-            continue  # rejected as it is: resent only once the seller changes it
-        send_full = resend_all or never_accepted
+        shipping_fee, additional_shipping_fee = offer_fees(account, full=send_full)
         yield PlannedOffer(
             product_id=product.pk,
             full=send_full,
@@ -138,17 +189,18 @@ def plan_offers(account: CdiscountAccount, *, full: bool = False) -> Iterator[Pl
                 ean=product.ean,
                 quantity=quantity,
                 price=price,
-                shipping_fee=account.shipping_fee if send_full else None,
-                additional_shipping_fee=account.additional_shipping_fee if send_full else None,
+                shipping_fee=shipping_fee,
+                additional_shipping_fee=additional_shipping_fee,
             ),
         )
 
 
 class InventoryUpload:
-    def __init__(self, job: Job, *, full: bool = False):
+    def __init__(self, job: Job, *, full: bool = False, retry_rejected: bool = False):
         self.job = job
         self.account: CdiscountAccount = job.account
         self.full = full or bool(job.options.get("full"))
+        self.retry_rejected = retry_rejected
 
     def run(self) -> JobOutcome:
         with cdiscount_client_for(self.account) as client:
@@ -158,7 +210,9 @@ class InventoryUpload:
         resend_all = self.full or fees_changed(self.account)
         groups: dict[bool, list[PlannedOffer]] = {True: [], False: []}
         packages: list[OfferPackage] = []
-        for planned in plan_offers(self.account, full=self.full):
+        for planned in plan_offers(
+            self.account, full=self.full, retry_rejected=self.retry_rejected
+        ):
             group = groups[planned.full]
             group.append(planned)
             if len(group) >= MAX_OFFERS_PER_PACKAGE:
@@ -308,16 +362,23 @@ def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
             offer_error_code="",
             offer_error_message="",
             offer_error_at=None,
+            rejected_ean="",
             rejected_quantity=None,
             rejected_price=None,
+            rejected_shipping_fee=None,
+            rejected_additional_shipping_fee=None,
             pending_package=None,
         )
+        shipping_fee, additional_shipping_fee = _package_fees(package)
         rejected = mine.filter(pk__in=items.filter(accepted=False).values("product_id")).update(
             offer_error_code=Subquery(item.values("error_code")[:1]),
             offer_error_message=Subquery(item.values("error_message")[:1]),
             offer_error_at=now,
+            rejected_ean=F("ean"),
             rejected_quantity=Subquery(item.values("quantity")[:1]),
             rejected_price=Subquery(item.values("price")[:1]),
+            rejected_shipping_fee=shipping_fee,
+            rejected_additional_shipping_fee=additional_shipping_fee,
             pending_package=None,
         )
         if package.job_id:
@@ -349,6 +410,18 @@ def _store_results(package: OfferPackage, status: OfferPackageStatus) -> None:
             )
     _remove_file(package)
     _finish_job_if_done(package)
+
+
+def _package_fees(package: OfferPackage) -> tuple[Decimal | None, Decimal | None]:
+    """The fees the package's offers carried: none in an update package. A full package
+    records them when it resent every offer; otherwise the account's fees equalled those its
+    offers already held when it was sent (else every offer would have gone)."""
+    if not package.full:
+        return None, None
+    if package.shipping_fee is not None:
+        return package.shipping_fee, package.additional_shipping_fee
+    account = CdiscountAccount.objects.get(pk=package.account_id)
+    return account.offers_shipping_fee, account.offers_additional_shipping_fee
 
 
 def _give_up(package: OfferPackage) -> None:
@@ -418,7 +491,8 @@ def drift_summary(count: int) -> str:
 
 def offers_reconcile(job: Job) -> JobOutcome:
     """Reads the offers back from Cdiscount and resends those that drifted from what it last
-    accepted (a "success" that left an offer at its old quantity or price)."""
+    accepted (a "success" that left an offer at its old quantity or price), and the offers it
+    rejected, as they are."""
     account = job.account
     with cdiscount_client_for(account) as client:
         remote = {offer.sku: offer for offer in client.list_offers()}
@@ -462,9 +536,14 @@ def offers_reconcile(job: Job) -> JobOutcome:
         batch_size=2000,
     )
     summary = drift_summary(len(drifted))
-    if not drifted:
+    # Once a day a rejected offer is tried again as it is: what Cdiscount refused may have been
+    # fixed on its side (a product created, a delivery mode configured).
+    rejected = Product.objects.filter(
+        company_id=account.company_id, offer_error_at__isnull=False, pending_package__isnull=True
+    ).exists()
+    if not (drifted or rejected):
         return JobOutcome(summary, {"drifted": 0, "checked": len(remote)})
-    outcome = InventoryUpload(job).run()
+    outcome = InventoryUpload(job, retry_rejected=True).run()
     outcome.message = f"{summary} {outcome.message}"
     outcome.counts = {**outcome.counts, "drifted": len(drifted), "checked": len(remote)}
     return outcome
