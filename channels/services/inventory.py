@@ -35,7 +35,7 @@ from channels.models import (
 )
 
 from .clients import cdiscount_client_for
-from .runs import JobOutcome, job_finish, job_log
+from .runs import JobOutcome, job_finish, job_heartbeats, job_log
 
 logger = logging.getLogger(__name__)
 
@@ -413,7 +413,7 @@ def offers_reconcile(job: Job) -> JobOutcome:
     accepted (a "success" that left an offer at its old quantity or price)."""
     account = job.account
     client = cdiscount_client_for(account)
-    remote = {offer.sku: offer for offer in client.list_offers()}
+    remote = {offer.sku: offer for offer in job_heartbeats(job, client.list_offers())}
     now = timezone.now()
     drifted = []
     products = Product.objects.filter(
