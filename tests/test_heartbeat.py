@@ -70,8 +70,7 @@ def test_a_worker_killed_mid_download_frees_the_account_within_the_heartbeat_win
 
     # Once its heartbeat is older than the window (not 30 minutes), the next click runs.
     wait_for(
-        lambda: Job.objects.get(pk=first.pk).heartbeat_at
-        < timezone.now() - timedelta(seconds=3.5),
+        lambda: Job.objects.get(pk=first.pk).heartbeat_at < timezone.now() - timedelta(seconds=3.5),
         seconds=10,
         what="the heartbeat to go stale",
     )
