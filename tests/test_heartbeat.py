@@ -186,3 +186,23 @@ def test_the_next_run_waits_for_a_live_job_and_takes_over_from_a_silent_one(
     running.refresh_from_db()
     assert running.status == Job.Status.FAILED and running.message.startswith(STOPPED)
     assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_redelivered_upload_waiting_for_cdiscounts_verdict_is_not_sent_again(
+    simulator, octopia_account
+):
+    from tests.test_job_start import offer_on_sale
+
+    simulator.state.package_integration_delay = 3600
+    offer_on_sale(octopia_account)
+    job = jobs.job_start(
+        account=octopia_account, kind=Job.Kind.INVENTORY_UPLOAD, in_process=True
+    ).job
+    assert job.status == Job.Status.PROCESSING
+    calls = len(simulator.state.requests)
+
+    jobs.job_run(job_id=job.pk, allow_retry=True)  # the task came again after its work ended
+
+    assert len(simulator.state.requests) == calls
+    assert Job.objects.get(pk=job.pk).attempts == 1

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
 from channels.logging import job_context
-from channels.models import CdiscountAccount, Job, JobLock, JobLog
+from channels.models import CdiscountAccount, Job, JobLock, JobLog, OfferPackage
 
 from .health import account_auth_failed, account_auth_ok
 from .messages import cdiscount_error_sentence
@@ -203,6 +203,8 @@ def job_execute(
         job_finish(job, Job.Status.CANCELLED, _("Cancelled: the account is not enabled for sync."))
         return job
     resumed = job.status == Job.Status.PROCESSING
+    if resumed and job.packages.filter(state=OfferPackage.State.SUBMITTED).exists():
+        return job  # its work was handed to Cdiscount: the package poll ends it, not a rerun
     # Alive before it takes the lock, so that nobody takes the lock back from a silent past.
     job_heartbeat(job, force=True)
     if not lock_acquire(job=job):
@@ -327,7 +329,7 @@ def jobs_reap_stalled() -> int:
         Q(heartbeat_at__lt=now - heartbeat_timeout())
         | Q(heartbeat_at__isnull=True, started_at__lt=now - JOB_TIME_LIMIT)
     )
-    stalled = stalled.exclude(packages__state="submitted")
+    stalled = stalled.exclude(packages__state=OfferPackage.State.SUBMITTED)
     never_taken = Job.objects.alias(
         last_try=Coalesce("next_try_at", "started_at", "created_at")
     ).filter(
