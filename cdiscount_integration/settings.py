@@ -158,6 +158,10 @@ CDISCOUNT_TIMEOUT = env.float("CDISCOUNT_TIMEOUT", default=30.0)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 OFFER_PACKAGE_DIR = env.str("OFFER_PACKAGE_DIR", default=str(VAR_DIR / "offer-packages"))
 
+# A running job touches its heartbeat well within this many seconds; a job silent for longer
+# lost its worker: the stalled-job sweep or the next run of its kind fails it and frees its lock.
+JOB_HEARTBEAT_TIMEOUT = env.int("JOB_HEARTBEAT_TIMEOUT", default=120)
+
 # Celery: Redis in docker-compose; an embedded broker needing no server otherwise.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
@@ -173,9 +177,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 if CELERY_BROKER_URL.startswith("filesystem"):
     for folder in ("broker", "broker-processed"):
         (VAR_DIR / folder).mkdir(parents=True, exist_ok=True)
-# A running job touches its heartbeat well within this many seconds; a job silent for longer
-# lost its worker: the stalled-job sweep or the next run of its kind fails it and frees its lock.
-JOB_HEARTBEAT_TIMEOUT = env.int("JOB_HEARTBEAT_TIMEOUT", default=120)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

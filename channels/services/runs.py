@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# A lock outlives a killed worker by at most this long, or less when its job's heartbeat stops
-# (settings.JOB_HEARTBEAT_TIMEOUT); then the next run takes it.
+# A running job's heartbeat keeps its lock (settings.JOB_HEARTBEAT_TIMEOUT); a lock of a job
+# from before heartbeats outlives a killed worker by at most this long.
 LOCK_TTL = timedelta(minutes=30)
 MAX_ATTEMPTS = Job.MAX_ATTEMPTS
 RETRY_BASE_SECONDS = 30
@@ -131,8 +131,8 @@ def worker_stopped_message() -> str:
 def lock_acquire(*, job: Job) -> bool:
     """Takes the account's lock for this kind of job; False if another job holds it and runs.
 
-    A held lock is taken over when it expired, when its job went silent (the worker died: that
-    job is failed here), or when it is this very job's (a redelivered task resumes under it).
+    A held lock is taken over when its job went silent (the worker died: that job is failed
+    here), or when it is this very job's (a redelivered task resumes under it).
     """
     now = timezone.now()
     try:
@@ -154,9 +154,10 @@ def lock_acquire(*, job: Job) -> bool:
     free = (
         holder is None
         or holder.pk == job.pk
-        or lock.expires_at < now
         or holder.is_finished
         or job_is_silent(holder, now=now)
+        # A job from before heartbeats has only its lock's expiry to go by.
+        or (holder.heartbeat_at is None and lock.expires_at < now)
     )
     if not free:
         return False
