@@ -222,6 +222,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cdiscount-integratio
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20  # seconds: a slow mail server must not hold a job up for long
 
+# A running job touches its heartbeat well within this many seconds; a job silent for longer
+# lost its worker: the stalled-job sweep or the next run of its kind fails it and frees its lock.
+JOB_HEARTBEAT_TIMEOUT = env.int("JOB_HEARTBEAT_TIMEOUT", default=120)
+
 # Celery: Redis in docker-compose; an embedded broker needing no server otherwise. Every folder
 # of the file-system broker is named here: its control folder (exchange bindings) defaults to
 # ./control, relative to wherever the worker starts, which left broker files in the repository.

@@ -5,6 +5,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.dateformat import time_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .fields import EncryptedTextField
@@ -323,6 +325,7 @@ class Job(models.Model):
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
+        RETRYING = "retrying", _("Retrying")
         PROCESSING = "processing", _("Processing")
         COMPLETED = "completed", _("Completed")
         PARTIAL_SUCCESS = "partial_success", _("Partial Success")
@@ -337,6 +340,8 @@ class Job(models.Model):
         Status.CANCELLED,
         Status.SKIPPED,
     )
+    # Transient Cdiscount errors (connection, 5xx, 429) are tried this many times in all.
+    MAX_ATTEMPTS = 5
 
     account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -356,6 +361,12 @@ class Job(models.Model):
     message = models.TextField(blank=True)
     trace_id = models.CharField(max_length=100, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Retrying: when the next attempt is due.
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    # Touched while a worker runs the job; a silent job lost its worker (services/runs.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The full text of the last error (Cdiscount's own words, already redacted by the client).
+    detail = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -367,6 +378,18 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def status_label(self) -> str:
+        """The status as a seller reads it; a retrying job says which attempt comes when (in
+        the time zone of the request, the company's)."""
+        if self.status == self.Status.RETRYING and self.next_try_at:
+            return gettext("Retrying: attempt %(n)d of %(max)d, next try at %(time)s") % {
+                "n": self.attempts + 1,
+                "max": self.MAX_ATTEMPTS,
+                "time": time_format(timezone.localtime(self.next_try_at), "H:i"),
+            }
+        return str(self.get_status_display())
 
 
 class JobLog(models.Model):

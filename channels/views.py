@@ -205,7 +205,7 @@ def job_status(request, company_id: int, job_id: int):
         {
             "id": job.pk,
             "status": job.status,
-            "status_label": str(job.get_status_display()),
+            "status_label": job.status_label,
             "finished": job.is_finished,
             "progress": job.progress,
             "message": job.message,

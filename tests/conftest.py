@@ -127,67 +127,36 @@ def _database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, simulator_server):
-    """A real Celery worker (its own process) on the real Redis broker and the test database."""
-    import os
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
+def worker_env(simulator_server, **extra: str) -> dict[str, str]:
+    """The environment a worker process needs: the test database, broker and simulator."""
     from django.conf import settings
 
-    root = Path(__file__).resolve().parent.parent
-    env = {
-        **os.environ,
+    return {
         "DJANGO_SETTINGS_MODULE": "cdiscount_integration.settings_test",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         **simulator_server.urls,
+        **extra,
     }
-    log_path = root / "var" / f"test-worker-{os.getpid()}.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    worker = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cdiscount_integration",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, simulator_server):
+    """A real Celery worker (its own process) on the real Redis broker and the test database."""
+    import os
+
+    from django.conf import settings
+
+    from tests.workers import ROOT, worker_start, worker_stop
+
+    worker = worker_start(
+        env=worker_env(simulator_server),
+        queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+        log_path=ROOT / "var" / f"test-worker-{os.getpid()}.log",
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise RuntimeError(f"the Celery worker exited; see {log.name}")
-        # The banner lists the tasks once the worker is set up; a message published before it
-        # consumes waits in its queue (a queue of this session's own, so nothing stale).
-        if "[tasks]" in log_path.read_text():
-            break
-        time.sleep(0.2)
-    else:
-        worker.kill()
-        raise RuntimeError(f"the Celery worker did not start; see {log.name}")
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-    log.close()
+    worker_stop(worker)
 
 
 @pytest.fixture

@@ -8,11 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from channels.models import Job, Order
-from tests.conftest import _database_url
+from tests.conftest import worker_env
 from tests.orders_support import PAID, add_order
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,14 +33,7 @@ def test_beat_dispatches_the_order_download_and_the_worker_runs_it(
     PeriodicTask.objects.exclude(kwargs=json.dumps({"kind": "order_download"})).update(
         enabled=False
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cdiscount_integration.settings_test",
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-        **simulator.urls,
-    }
+    env = {**os.environ, **worker_env(simulator)}
     log_path = ROOT / "var" / f"test-beat-{os.getpid()}.log"
     with log_path.open("w") as log:
         beat = subprocess.Popen(  # noqa: S603

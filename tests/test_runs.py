@@ -27,7 +27,7 @@ def test_a_transient_error_is_retried_later_and_every_attempt_shows(simulator, o
     add_order(simulator, "octopia", PAID["octopia"])
     simulator.state.inject_fault("server_error", count=1, path_contains="/orders")
     job = job_run(job_id=new_job(octopia_account).pk, allow_retry=True)
-    assert job.status == Job.Status.SUBMITTED
+    assert job.status == Job.Status.RETRYING
     assert 15 <= job.retry_in <= 45  # 30 s, with jitter
     assert "Attempt 1 of 5 failed" in job.message
     job = job_run(job_id=job.pk, allow_retry=True)
@@ -48,7 +48,7 @@ def test_after_five_attempts_the_job_fails(simulator, octopia_account):
     job = new_job(octopia_account)
     for _ in range(4):
         job = job_run(job_id=job.pk, allow_retry=True)
-        assert job.status == Job.Status.SUBMITTED
+        assert job.status == Job.Status.RETRYING
     job = job_run(job_id=job.pk, allow_retry=True)
     assert job.status == Job.Status.FAILED
     assert job.attempts == 5

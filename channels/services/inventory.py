@@ -37,7 +37,7 @@ from channels.models import (
 
 from .clients import cdiscount_client_for
 from .health import offers_rejected_notify
-from .runs import JobOutcome, job_finish, job_log
+from .runs import JobOutcome, job_finish, job_heartbeats, job_log
 
 logger = logging.getLogger(__name__)
 
@@ -495,7 +495,7 @@ def offers_reconcile(job: Job) -> JobOutcome:
     rejected, as they are."""
     account = job.account
     with cdiscount_client_for(account) as client:
-        remote = {offer.sku: offer for offer in client.list_offers()}
+        remote = {offer.sku: offer for offer in job_heartbeats(job, client.list_offers())}
     now = timezone.now()
     drifted = []
     products = Product.objects.filter(

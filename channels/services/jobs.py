@@ -119,7 +119,7 @@ def _scheduled_refusal(*, account: CdiscountAccount, kind: str) -> str:
         Job.objects.filter(
             account=account,
             kind=kind,
-            status__in=(Job.Status.SUBMITTED, Job.Status.PROCESSING),
+            status__in=(Job.Status.SUBMITTED, Job.Status.RETRYING, Job.Status.PROCESSING),
         )
         # A job waiting only for Cdiscount's verdict on its offer packages frees the worker:
         # the next upload sends what changed since.

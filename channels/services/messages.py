@@ -1,5 +1,7 @@
 """Turns Cdiscount errors into sentences that tell a seller what to do (PRODUCT.md §7)."""
 
+import re
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -10,6 +12,33 @@ PORTAL_ADVICE = gettext_lazy(
     "bank details → Connection information), enter those credentials here, then use "
     "Actions → Get Token again."
 )
+
+
+# The .NET (WCF) boilerplate Cdiscount's Marketplace API wraps its faults in: it tells a seller
+# nothing; the job's detail keeps the full text.
+DOTNET_BOILERPLATE = (
+    re.compile(r"The server was unable to process the request due to an internal error\.", re.I),
+    re.compile(
+        r"For more information about the error, either turn on IncludeExceptionDetailInFaults"
+        r".*?(?:server trace logs\.|$)",
+        re.I | re.S,
+    ),
+    re.compile(r"The formatter threw an exception while trying to deserialize the message:", re.I),
+    re.compile(r"Please see InnerException for more details\.", re.I),
+)
+INNER_EXCEPTION = re.compile(r"The InnerException message was '(?P<inner>.+?)'\.", re.S)
+
+
+def cdiscount_meaningful_text(text: str | None) -> str:
+    """Cdiscount's own words without the .NET boilerplate around them ("" if nothing is left)."""
+    if not text:
+        return ""
+    inner = INNER_EXCEPTION.search(text)
+    if inner:
+        text = inner.group("inner")
+    for boilerplate in DOTNET_BOILERPLATE:
+        text = boilerplate.sub(" ", text)
+    return " ".join(text.split())
 
 
 def cdiscount_error_sentence(exc: errors.CdiscountError) -> str:
@@ -51,8 +80,9 @@ def cdiscount_error_sentence(exc: errors.CdiscountError) -> str:
     else:
         sentence = _("The call to Cdiscount failed.")
     details = []
-    if exc.cdiscount_message:
-        details.append(_("Cdiscount said: “%(text)s”") % {"text": exc.cdiscount_message})
+    said = cdiscount_meaningful_text(exc.cdiscount_message)
+    if said:
+        details.append(_("Cdiscount said: “%(text)s”") % {"text": said})
     if exc.trace_id:
         details.append(_("trace id %(trace)s") % {"trace": exc.trace_id})
     if details:

@@ -34,7 +34,7 @@ from channels.models import (
 from .clients import cdiscount_client_for
 from .health import notify
 from .messages import cdiscount_error_sentence
-from .runs import JobOutcome, job_log, job_progress
+from .runs import JobOutcome, job_heartbeats, job_log, job_progress
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,9 @@ class OrderDownload:
             start = cursor.position - CURSOR_OVERLAP if cursor else now - FIRST_RUN_LOOKBACK
         with cdiscount_client_for(self.account) as client:
             batch: list[CdiscountOrder] = []
-            for order in client.list_orders(updated_from=start, updated_to=now):
+            # Pages can be slow: the heartbeat goes on between them, not only between batches.
+            orders = client.list_orders(updated_from=start, updated_to=now)
+            for order in job_heartbeats(self.job, orders):
                 batch.append(order)
                 if len(batch) >= BATCH_SIZE:
                     self._handle(client, batch)

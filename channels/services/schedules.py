@@ -22,7 +22,8 @@ DEFAULT_SCHEDULES = {
     "order_resweep": ("Cdiscount: order re-sweep (daily)", 24 * 60),
     "offer_reconciliation": ("Cdiscount: offer reconciliation (daily)", 24 * 60),
 }
-MAINTENANCE = ("Cdiscount: stalled jobs", "channels.tasks.reap_stalled_jobs", 5)
+# Every minute: a job whose heartbeat stopped is failed soon after (services/runs.py).
+MAINTENANCE = ("Cdiscount: stalled jobs", "channels.tasks.reap_stalled_jobs", 1)
 DIGEST = ("Notifications: daily digest", "channels.tasks.send_notification_digests", 24 * 60)
 
 

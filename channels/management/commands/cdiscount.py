@@ -360,7 +360,7 @@ def _job_action(kind: str, options: dict | None = None):
         )
         job.refresh_from_db()
         ok = job.status in (Job.Status.COMPLETED, Job.Status.PARTIAL_SUCCESS)
-        return ActionResult(ok, f"job #{job.pk} {job.get_status_display()}: {job.message}")
+        return ActionResult(ok, f"job #{job.pk} {job.status_label}: {job.message}")
 
     return action
 

@@ -1,11 +1,12 @@
 """`make run`: migrate, make a demo company and login, then serve the app against the simulator.
 
+Starts the Cdiscount simulator, a worker, beat and the web server as child processes with the
+four Cdiscount URLs pointed at the simulator (PRODUCT.md §5), and stops them all together on
+Ctrl-C or as soon as one of them stops (a killed worker never leaves its beat behind).
 Notification mails are written as files under var/mail/ unless EMAIL_URL is set.
-
-Starts the Cdiscount simulator and the web server as child processes with the four Cdiscount
-URLs pointed at the simulator (PRODUCT.md §5), and stops them all on Ctrl-C.
 """
 
+import ctypes
 import os
 import secrets
 import signal
@@ -28,6 +29,42 @@ DEMO_USERNAME = "demo"
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when this command dies, even by SIGKILL (no orphans)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+        args, env=env, preexec_fn=_die_with_parent if sys.platform == "linux" else None
+    )
+
+
+def children_supervise(children: list[subprocess.Popen], *, poll_seconds: float = 0.5):
+    """Waits until one child exits (or Ctrl-C), then stops all the others together; returns
+    the child that exited first (None on Ctrl-C)."""
+    stopped = None
+    try:
+        while (stopped := next((c for c in children if c.poll() is not None), None)) is None:
+            time.sleep(poll_seconds)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return stopped
 
 
 class Command(BaseCommand):
@@ -58,8 +95,9 @@ class Command(BaseCommand):
         else:
             mail = f"E-mail is written to files under {settings.VAR_DIR / 'mail'}/."
         python = sys.executable
+        celery = [python, "-m", "celery", "-A", "cdiscount_integration"]
         children = [
-            subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+            _spawn(
                 [
                     python,
                     "manage.py",
@@ -67,32 +105,31 @@ class Command(BaseCommand):
                     "--port",
                     str(options["simulator_port"]),
                 ],
-                env=env,
-            ),
+                env,
+            )
         ]
         time.sleep(1.0)
-        # The worker runs beat too, on the embedded broker unless CELERY_BROKER_URL is set.
+        # Beat is a child of this command, not embedded in the worker (`worker --beat` forks it
+        # from the worker, and a worker killed with SIGKILL leaves it running: a second
+        # scheduler once the worker starts again). Here, when the worker stops, so does beat.
+        # The embedded broker is used unless CELERY_BROKER_URL is set.
         children.append(
-            subprocess.Popen(  # noqa: S603
+            _spawn([*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"], env)
+        )
+        children.append(
+            _spawn(
                 [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "cdiscount_integration",
-                    "worker",
-                    "--beat",
+                    *celery,
+                    "beat",
                     "--loglevel=INFO",
-                    "--pool=threads",
-                    "--concurrency=4",
                     "--schedule",
                     str(settings.VAR_DIR / "celerybeat-schedule"),
                 ],
-                env=env,
+                env,
             )
         )
         children.append(
-            subprocess.Popen(  # noqa: S603
+            _spawn(
                 [
                     python,
                     "manage.py",
@@ -100,7 +137,7 @@ class Command(BaseCommand):
                     "--noreload",
                     f"{options['host']}:{options['port']}",
                 ],
-                env=env,
+                env,
             )
         )
         self.stdout.write(
@@ -114,20 +151,12 @@ class Command(BaseCommand):
         )
         # A SIGTERM (a terminal closing, a supervisor) stops everything like Ctrl-C does.
         signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGINT)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        stopped = children_supervise(children)
+        if stopped is not None:
+            self.stderr.write(
+                f"{' '.join(stopped.args[:6])} stopped (exit {stopped.returncode}); "
+                "everything else was stopped with it. Run `make run` again."
+            )
 
     def _demo_login(self) -> tuple[str, str]:
         """The demo company and its login; the password is new at every start and printed."""
