@@ -338,11 +338,7 @@ def read_offer_results(result: etree._Element) -> Iterator[OfferResult]:
             if properties is None
             else properties.findall(qname(NS_CDISCOUNT, "OfferReportPropertyLog"))
         )
-        in_error = [
-            entry
-            for entry in logs
-            if XS_BOOLEAN.get(child_text(entry, NS_CDISCOUNT, "PropertyError") or "")
-        ]
+        in_error = [entry for entry in logs if _property_in_error(entry)]
         # A refused offer speaks through its first property in error; an accepted one through
         # its first log (80 created, 90 updated).
         entry = (in_error or logs or [None])[0] if not accepted else (logs or [None])[0]
@@ -351,9 +347,44 @@ def read_offer_results(result: etree._Element) -> Iterator[OfferResult]:
             ean=text("ProductEan"),
             status=text("OfferIntegrationStatus") or ("Integrated" if accepted else "Rejected"),
             accepted=accepted,
-            code=child_text(entry, NS_CDISCOUNT, "PropertyCode"),
-            message=child_text(entry, NS_CDISCOUNT, "LogMessage"),
+            code=_property_result_code(entry),
+            message=_property_message(entry),
         )
+
+
+# Result codes that are not errors (§M6): none, created, updated.
+_NOT_ERRORS = {"0", "80", "90"}
+
+
+def _property_result_code(entry: etree._Element | None) -> str | None:
+    """The result code of an OfferReportPropertyLog (docs/cdiscount-api.md §M6).
+
+    Cdiscount puts the code (13 unknown product, 90 updated…) in `PropertyError` and the number
+    of the property at fault in `PropertyCode`. Read tolerantly: where `PropertyError` is only a
+    true/false flag, the code is taken from `PropertyCode`.
+    """
+    if entry is None:
+        return None
+    error = (child_text(entry, NS_CDISCOUNT, "PropertyError") or "").strip()
+    if _INTEGER.fullmatch(error):
+        return error
+    return child_text(entry, NS_CDISCOUNT, "PropertyCode")
+
+
+def _property_in_error(entry: etree._Element) -> bool:
+    error = (child_text(entry, NS_CDISCOUNT, "PropertyError") or "").strip()
+    if _INTEGER.fullmatch(error):
+        return error not in _NOT_ERRORS
+    return bool(XS_BOOLEAN.get(error))
+
+
+def _property_message(entry: etree._Element | None) -> str | None:
+    """`LogMessage`, whose last field is the sentence where it comes as the pipe-separated
+    SKU|EAN|property|status|code|message line that Cdiscount writes."""
+    message = child_text(entry, NS_CDISCOUNT, "LogMessage") if entry is not None else None
+    if message and message.count("|") >= 5:
+        return message.rsplit("|", 1)[1].strip() or message
+    return message
 
 
 def read_remote_offer(element: etree._Element) -> RemoteOffer | None:

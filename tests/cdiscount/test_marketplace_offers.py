@@ -658,6 +658,24 @@ def test_rejected_package(rsps):
     assert status.results[0].code == "13"
 
 
+def test_the_error_code_is_read_from_property_error_as_cdiscount_writes_it(rsps):
+    """Cdiscount's own layout: PropertyError holds the code (13 unknown product), PropertyCode
+    the property at fault (1 = EAN), LogMessage a pipe-separated line ending in the sentence."""
+    line = "SKU-1|3760452700039|EAN|Rejected|13|Non existent - request its creation"
+    logs = report_log(
+        "SKU-1", "3760452700039", "false", "Rejected", property_log("1", line, "13", name="EAN")
+    ) + report_log(
+        "SKU-2", "3760452700046", "true", "Integrated", property_log("5", "Offer updated", "90")
+    )
+    add_soap(rsps, package_answer("Integrated", logs, errors_count="1"))
+
+    rejected, accepted = make_client().get_offer_package("4711").results
+
+    assert (rejected.accepted, rejected.code) == (False, "13")
+    assert rejected.message == "Non existent - request its creation"
+    assert (accepted.accepted, accepted.code, accepted.message) == (True, "90", "Offer updated")
+
+
 def test_error_count_is_counted_when_not_given(rsps):
     logs = report_log("SKU-1", "376", "false", "Rejected", property_log("36", "Inconnue", "true"))
     answer = package_answer("Integrated", logs).replace("<NumberOfErrors>0</NumberOfErrors>", "")
