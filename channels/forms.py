@@ -102,6 +102,7 @@ class GeneralSettingsForm(forms.ModelForm):
             "enable_order_download",
             "allow_unpaid_order",
             "enable_order_fulfillment_upload",
+            "accept_orders_automatically",
         ]
         help_texts = {
             "username": _(
@@ -412,6 +413,13 @@ SETTINGS_PANELS = (
             (
                 "enable_order_fulfillment_upload",
                 _("Send tracking information and ship date automatically."),
+            ),
+            (
+                "accept_orders_automatically",
+                _(
+                    "Accept an order awaiting acceptance when every SKU is in your catalogue and "
+                    "in stock; off, every such order waits for you on the Orders page."
+                ),
             ),
         ),
     ),
