@@ -417,8 +417,8 @@ SETTINGS_PANELS = (
             (
                 "accept_orders_automatically",
                 _(
-                    "Accept an order awaiting acceptance when every SKU is in your catalogue and "
-                    "in stock; off, every such order waits for you on the Orders page."
+                    "Accept orders when every SKU is known and in stock; off, you accept or "
+                    "refuse each one on the Orders page."
                 ),
             ),
         ),

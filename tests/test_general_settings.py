@@ -258,3 +258,25 @@ def test_cancel_returns_to_the_read_only_view(alice_client, acme):
 def test_a_zero_safety_quantity_shows_as_zero(alice_client, acme):
     body = alice_client.get(view_url(acme)).content.decode()
     assert '<td data-field="safety_qty">0</td>' in body
+
+
+def test_accept_orders_automatically_is_on_by_default_and_switched_off_by_edit(
+    alice_client, acme, alice
+):
+    body = alice_client.get(view_url(acme)).content.decode()
+    controls = body.split('id="panel-controls"', 1)[1].split("</section>", 1)[0]
+    assert "Accept orders automatically" in controls
+    assert 'data-field="accept_orders_automatically"><span class="check on"' in controls
+    edit = alice_client.get(edit_url(acme)).content.decode()
+    assert 'name="accept_orders_automatically" id="id_accept_orders_automatically" checked' in edit
+    alice_client.post(edit_url(acme), valid_post(accept_orders_automatically=None))
+    account = acme.cdiscount_account
+    account.refresh_from_db()
+    assert account.accept_orders_automatically is False
+    assert "accept_orders_automatically" in SettingsChange.objects.get(account=account).fields
+    body = alice_client.get(view_url(acme)).content.decode()
+    assert 'data-field="accept_orders_automatically"><span class="check off"' in body
+    history = body.split('id="panel-history"', 1)[1]
+    assert "Accept orders automatically" in history
+    french = alice_client.get(view_url(acme), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Accepter les commandes automatiquement" in french
