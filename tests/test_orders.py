@@ -329,8 +329,10 @@ def test_with_automatic_acceptance_off_every_order_waits_for_the_seller(simulato
     assert job.counts["awaiting_acceptance"] == 1
     request = AcceptanceRequest.objects.get(order_number=number)
     assert request.status == AcceptanceRequest.Status.PENDING
-    assert request.reason.startswith("Automatic acceptance is off")
+    assert request.reason == "Automatic acceptance is off (General Settings → Controls)."
     assert approval_calls(simulator, api) == []
+    # The seller's choice, not a fault: no error in the job's log.
+    assert not job.logs.filter(is_error=True).exists()
     assert simulator.state.order(api, number)["status"] == AWAITING[api]
 
 

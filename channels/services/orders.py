@@ -324,16 +324,16 @@ class OrderDownload:
         ):
             return order  # already decided; Cdiscount has not moved it yet
         problem = acceptance_problem(order, products)
+        # The seller's choice, not a fault: only a problem with the order itself is an error.
+        is_error = problem is not None
         if not self.account.accept_orders_automatically:
-            off = _(
-                "Automatic acceptance is off (General Settings → Controls): accept or refuse "
-                "this order yourself."
-            )
+            off = _("Automatic acceptance is off (General Settings → Controls).")
             problem = " ".join(filter(None, [off, problem]))
         if problem is None:
             try:
                 client.accept_order(order)
             except errors.RejectedError as exc:
+                is_error = True
                 problem = (
                     _("Cdiscount refused the acceptance.") + " " + cdiscount_error_sentence(exc)
                 )
@@ -367,9 +367,9 @@ class OrderDownload:
                     self._event(order, OrderEvent.Kind.ACCEPTANCE, note)
                 return decided
         self._record_acceptance(order, AcceptanceRequest.Status.PENDING, problem)
-        self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=False)
+        self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=not is_error)
         self.counts["awaiting_acceptance"] += 1
-        job_log(self.job, problem, record=order.reference or order.order_id, is_error=True)
+        job_log(self.job, problem, record=order.reference or order.order_id, is_error=is_error)
         return order
 
     def _record_acceptance(self, order: CdiscountOrder, status: str, reason: str) -> None:
