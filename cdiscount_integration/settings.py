@@ -253,6 +253,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat writes each run's time to its schedule row at once (not every 3 minutes), so the status
+# strip's next run is what beat will do (docs/architecture.md, Schedules).
+CELERY_BEAT_SYNC_EVERY = 1
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # or "json"

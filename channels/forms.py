@@ -94,6 +94,7 @@ class GeneralSettingsForm(forms.ModelForm):
             "enable_order_download",
             "allow_unpaid_order",
             "enable_order_fulfillment_upload",
+            "accept_orders_automatically",
         ]
         help_texts = {
             "username": _(
@@ -354,6 +355,13 @@ SETTINGS_PANELS = (
             (
                 "enable_order_fulfillment_upload",
                 _("Send tracking information and ship date automatically."),
+            ),
+            (
+                "accept_orders_automatically",
+                _(
+                    "Accept orders when every SKU is known and in stock; off, you accept or "
+                    "refuse each one on the Orders page."
+                ),
             ),
         ),
     ),

@@ -103,6 +103,11 @@ class CdiscountAccount(models.Model):
     enable_order_fulfillment_upload = models.BooleanField(
         _("Enable Order Fulfillment Upload"), default=False
     )
+    # Off: every order awaiting acceptance waits for the seller (docs/architecture.md,
+    # Acceptance).
+    accept_orders_automatically = models.BooleanField(
+        _("Accept orders automatically"), default=True
+    )
     # Account health: repeated authentication failures pause automatic sync (PRODUCT.md §7).
     auth_failures = models.PositiveIntegerField(default=0)
     sync_paused_at = models.DateTimeField(null=True, blank=True)

@@ -131,7 +131,7 @@ def _report(request, result) -> None:
 @require_POST
 def action_get_token(request, company_id: int):
     account = _company_account(request, company_id)
-    _report(request, account_get_token(account_id=account.pk))
+    _report(request, account_get_token(account_id=account.pk, user=request.user))
     return redirect("channels:general_settings", company_id=account.company_id)
 
 

@@ -4,9 +4,19 @@ alice belongs to Acme; charlie belongs to Other Co and must never see Acme (404)
 """
 
 import pytest
+from django.utils import timezone, translation
 
 from channels.simulator import DEMO_MARKETPLACE, DEMO_OCTOPIA, SimulatorServer
 from tests.factories import PASSWORD, CompanyFactory, UserFactory, member_of
+
+
+@pytest.fixture(autouse=True)
+def default_language_and_time_zone():
+    """A test that asked for a page in French, or in a company's zone, leaves the thread in it
+    (a real request sets both again; a test calling services directly would not)."""
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture(scope="session")

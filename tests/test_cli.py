@@ -214,3 +214,20 @@ def test_all_runs_every_enabled_account_only(simulator, octopia_account, other_c
     lines = run("test-token", "--all").splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"company {octopia_account.company_id}:")
+
+
+@pytest.mark.django_db
+def test_settings_switches_automatic_acceptance_off_and_on():
+    company_id = int(run("company-create", "Maison Dupont"))
+    assert "accept_orders_automatically=true" in run("settings", "--company", str(company_id))
+    line = run("settings", "--company", str(company_id), "accept_orders_automatically=false")
+    assert "accept_orders_automatically=false" in line
+    account = CdiscountAccount.objects.get(company_id=company_id)
+    assert account.accept_orders_automatically is False
+    change = SettingsChange.objects.get(account=account)
+    assert (change.fields, change.source) == (["accept_orders_automatically"], "cli")
+    with pytest.raises(CommandError, match="write true or false"):
+        run("settings", "--company", str(company_id), "accept_orders_automatically=no")
+    run("settings", "--company", str(company_id), "accept_orders_automatically=true")
+    account.refresh_from_db()
+    assert account.accept_orders_automatically is True

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from channels.checks import refuse_to_start_on_key_errors
 from channels.models import SettingsChange
@@ -406,3 +406,26 @@ def test_a_marketplace_password_with_accents_and_a_colon_gets_a_token(
     assert "Token received" in response.content.decode()
     acme.cdiscount_account.refresh_from_db()
     assert acme.cdiscount_account.has_token
+
+
+def test_accept_orders_automatically_is_on_by_default_and_switched_off_by_edit(
+    alice_client, acme, alice
+):
+    body = alice_client.get(view_url(acme)).content.decode()
+    controls = body.split('id="panel-controls"', 1)[1].split("</section>", 1)[0]
+    assert "Accept orders automatically" in controls
+    assert 'data-field="accept_orders_automatically"><span class="check on"' in controls
+    edit = alice_client.get(edit_url(acme)).content.decode()
+    assert 'name="accept_orders_automatically" id="id_accept_orders_automatically" checked' in edit
+    alice_client.post(edit_url(acme), valid_post(accept_orders_automatically=None))
+    account = acme.cdiscount_account
+    account.refresh_from_db()
+    assert account.accept_orders_automatically is False
+    assert "accept_orders_automatically" in SettingsChange.objects.get(account=account).fields
+    body = alice_client.get(view_url(acme)).content.decode()
+    assert 'data-field="accept_orders_automatically"><span class="check off"' in body
+    history = body.split('id="panel-history"', 1)[1]
+    assert "Accept orders automatically" in history
+    with translation.override("en"):  # the request's French does not outlive it in this thread
+        french = alice_client.get(view_url(acme), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Accepter les commandes automatiquement" in french

@@ -302,3 +302,67 @@ def test_a_stored_unpaid_order_keeps_following_cdiscount_after_unpaid_is_switche
     job = download(account)
     assert job.counts["updated"] == 1
     assert Order.objects.get(order_number=number).status == cancelled
+
+
+def approval_calls(simulator, api) -> list[dict]:
+    """The accept/refuse calls the simulator received."""
+    posts = [r for r in simulator.state.requests if r["method"] == "POST"]
+    if api == "octopia":
+        return [r for r in posts if r["path"].endswith("/approval-status")]
+    return [r for r in posts if "ValidateOrderList" in r["body"]]
+
+
+def test_with_automatic_acceptance_off_every_order_waits_for_the_seller(simulator, account, api):
+    account.accept_orders_automatically = False
+    account.save()
+    stock(account.company, SKU_MUG=10, SKU_TEA=5)  # would be accepted with the policy on
+    number = add_order(simulator, api, AWAITING[api])
+    job = download(account)
+    assert job.status == Job.Status.COMPLETED, job.message
+    assert job.counts.get("accepted", 0) == 0
+    assert job.counts["awaiting_acceptance"] == 1
+    request = AcceptanceRequest.objects.get(order_number=number)
+    assert request.status == AcceptanceRequest.Status.PENDING
+    assert request.reason == "Automatic acceptance is off (General Settings → Controls)."
+    assert approval_calls(simulator, api) == []
+    # The seller's choice, not a fault: no error in the job's log.
+    assert not job.logs.filter(is_error=True).exists()
+    assert simulator.state.order(api, number)["status"] == AWAITING[api]
+
+
+def test_with_automatic_acceptance_on_the_stored_order_shows_the_acceptance_at_once(
+    simulator, account, api
+):
+    assert account.accept_orders_automatically  # the default
+    account.allow_unpaid_order = True
+    account.save()
+    stock(account.company, SKU_MUG=10, SKU_TEA=5)
+    number = add_order(simulator, api, AWAITING[api])
+    job = download(account)
+    assert job.counts["accepted"] == 1
+    assert len(approval_calls(simulator, api)) == 1
+    stored = Order.objects.get(order_number=number)
+    assert stored.status == UNPAID[api] == simulator.state.order(api, number)["status"]
+    assert {line.status for line in stored.lines.all()} != {AWAITING[api]}
+
+
+def test_an_acceptance_that_cannot_be_read_back_is_applied_locally_and_said_so(
+    simulator, account, api, monkeypatch
+):
+    from channels.cdiscount import errors
+    from channels.models import OrderEvent
+
+    account.allow_unpaid_order = True
+    account.save()
+    stock(account.company, SKU_MUG=10, SKU_TEA=5)
+    number = add_order(simulator, api, AWAITING[api])
+
+    def unreachable(self, order_id):
+        raise errors.ServerError("Cdiscount answered 503", status=503)
+
+    client_class = type(orders_service.cdiscount_client_for(account))
+    monkeypatch.setattr(client_class, "get_order", unreachable)
+    download(account)
+    assert Order.objects.get(order_number=number).status == UNPAID[api]
+    notes = OrderEvent.objects.filter(order_number=number, message__startswith="Shown as")
+    assert notes.count() == 1

@@ -166,3 +166,29 @@ def test_a_real_worker_runs_download_orders_from_the_web_action(
         time.sleep(0.2)
     assert job.status == Job.Status.COMPLETED, (job.status, job.message)
     assert Order.objects.filter(account=account).count() == 1
+
+
+@pytest.mark.parametrize("api", ["octopia", "marketplace"])
+def test_after_a_manual_accept_the_order_page_shows_the_accepted_state_at_once(
+    simulator, alice_client, acme, api, request
+):
+    from channels.models import AcceptanceRequest
+    from tests.orders_support import AWAITING, UNPAID
+
+    account = request.getfixturevalue(f"{api}_account")
+    account.allow_unpaid_order = True
+    account.accept_orders_automatically = False
+    account.save()
+    number = add_order(simulator, api, AWAITING[api])
+    download(account)
+    order = Order.objects.get(order_number=number)
+    page_url = reverse("channels:order_detail", args=[acme.pk, order.pk])
+    assert AWAITING[api] in alice_client.get(page_url).content.decode()
+    pending = AcceptanceRequest.objects.get(order_number=number)
+    response = alice_client.post(
+        reverse("channels:acceptance_decide", args=[acme.pk, pending.pk, "accept"]), follow=True
+    )
+    assert "accepted." in response.content.decode()
+    page = alice_client.get(page_url).content.decode()  # no download in between
+    assert f'<td data-field="status">{UNPAID[api]}</td>' in page
+    assert "Accepted by alice." in page

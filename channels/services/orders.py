@@ -22,6 +22,7 @@ from channels.cdiscount.results import Order as CdiscountOrder
 from channels.models import (
     AcceptanceRequest,
     CdiscountAccount,
+    CdiscountApi,
     Job,
     Notification,
     Order,
@@ -126,9 +127,12 @@ def _line_values(line, products: dict[str, Product]) -> dict:
 class OrderDownload:
     """One run of the order download for one account."""
 
-    def __init__(self, job: Job, *, resweep: bool = False):
+    def __init__(
+        self, job: Job | None, *, account: CdiscountAccount | None = None, resweep: bool = False
+    ):
+        # Without a job: one order the seller just decided on (acceptance_decide).
         self.job = job
-        self.account: CdiscountAccount = job.account
+        self.account: CdiscountAccount = account or job.account
         self.counts: Counter = Counter()
         self.failures = 0
         self.resweep = resweep
@@ -198,9 +202,18 @@ class OrderDownload:
         if not orders:
             return
         products = self._products_for(orders)
-        for order in orders:
-            if order.awaiting_acceptance:
-                self._consider_acceptance(client, order, products)
+        # An order accepted here is stored as Cdiscount now has it, not as it was listed.
+        orders = [
+            self._consider_acceptance(client, order, products)
+            if order.awaiting_acceptance
+            else order
+            for order in orders
+        ]
+        self._store(orders, products)
+        self._close_acceptance_requests(orders)
+        job_progress(self.job, _("%(n)d orders read") % {"n": sum(self.counts.values())})
+
+    def _store(self, orders: list[CdiscountOrder], products: dict[str, Product]) -> None:
         to_store = []
         # An order already stored keeps following Cdiscount (a cancellation, say), even if
         # unpaid orders were allowed then and are not now.
@@ -219,8 +232,6 @@ class OrderDownload:
         if self.events:  # those of orders not stored (unpaid), kept for their timeline
             OrderEvent.objects.bulk_create(self.events)
             self.events = []
-        self._close_acceptance_requests(orders)
-        job_progress(self.job, _("%(n)d orders read") % {"n": sum(self.counts.values())})
 
     def _products_for(self, orders: Iterable[CdiscountOrder]) -> dict[str, Product]:
         skus = {line.sku for order in orders for line in order.lines}
@@ -305,7 +316,9 @@ class OrderDownload:
     # Acceptance ----------------------------------------------------------------------------
     def _consider_acceptance(
         self, client: CdiscountClient, order: CdiscountOrder, products
-    ) -> None:
+    ) -> CdiscountOrder:
+        """Accepts the order when the policy allows it, else puts it on the manual list; returns
+        the order as it now stands."""
         request = AcceptanceRequest.objects.filter(
             account=self.account, order_number=order.order_id
         ).first()
@@ -313,12 +326,18 @@ class OrderDownload:
             AcceptanceRequest.Status.ACCEPTED,
             AcceptanceRequest.Status.REFUSED,
         ):
-            return  # already decided; Cdiscount has not moved it yet
+            return order  # already decided; Cdiscount has not moved it yet
         problem = acceptance_problem(order, products)
+        # The seller's choice, not a fault: only a problem with the order itself is an error.
+        is_error = problem is not None
+        if not self.account.accept_orders_automatically:
+            off = _("Automatic acceptance is off (General Settings → Controls).")
+            problem = " ".join(filter(None, [off, problem]))
         if problem is None:
             try:
                 client.accept_order(order)
             except errors.RejectedError as exc:
+                is_error = True
                 problem = (
                     _("Cdiscount refused the acceptance.") + " " + cdiscount_error_sentence(exc)
                 )
@@ -339,17 +358,23 @@ class OrderDownload:
                     record=order.reference or order.order_id,
                     is_error=True,
                 )
-                return
+                return order
             else:
                 self._record_acceptance(order, AcceptanceRequest.Status.ACCEPTED, "")
                 self._event(order, OrderEvent.Kind.ACCEPTANCE, _("Accepted automatically."))
                 self.counts["accepted"] += 1
                 job_log(self.job, _("Accepted automatically."), record=order.reference)
-                return
+                decided, note = order_after_decision(
+                    client, order, api=self.account.api, accepted=True
+                )
+                if note:
+                    self._event(order, OrderEvent.Kind.ACCEPTANCE, note)
+                return decided
         self._record_acceptance(order, AcceptanceRequest.Status.PENDING, problem)
-        self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=False)
+        self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=not is_error)
         self.counts["awaiting_acceptance"] += 1
-        job_log(self.job, problem, record=order.reference or order.order_id, is_error=True)
+        job_log(self.job, problem, record=order.reference or order.order_id, is_error=is_error)
+        return order
 
     def _record_acceptance(self, order: CdiscountOrder, status: str, reason: str) -> None:
         decided = status != AcceptanceRequest.Status.PENDING
@@ -419,6 +444,42 @@ class OrderDownload:
                 order_number__in=moved,
                 status=AcceptanceRequest.Status.PENDING,
             ).update(status=AcceptanceRequest.Status.CLOSED, decided_at=timezone.now())
+
+
+# The state an order takes when the seller accepts or refuses it (docs/cdiscount-api.md §O4,
+# §M5): shown when Cdiscount cannot be read back at once. Lines take the same state.
+DECIDED_STATES = {
+    CdiscountApi.OCTOPIA: {True: "Accepted", False: "Refused"},
+    CdiscountApi.MARKETPLACE: {True: "AcceptedBySeller", False: "RefusedBySeller"},
+}
+
+
+def order_after_decision(
+    client, order: CdiscountOrder, *, api: str, accepted: bool
+) -> tuple[CdiscountOrder, str]:
+    """The order as it stands after the seller's decision was sent, so the stored order shows
+    it at once: read back from Cdiscount, or, when that read fails or lags, the decided state
+    applied here. The note says so for the timeline ("" when read back)."""
+    try:
+        current = client.get_order(order.order_id)
+    except errors.CdiscountError as exc:
+        why = cdiscount_error_sentence(exc)
+    else:
+        if not current.awaiting_acceptance:
+            return current, ""
+        why = _("Cdiscount still lists it as %(state)s.") % {"state": current.status}
+    state = DECIDED_STATES[api][accepted]
+    applied = dataclasses.replace(
+        order,
+        status=state,
+        awaiting_acceptance=False,
+        closed=not accepted,
+        lines=tuple(dataclasses.replace(line, status=state) for line in order.lines),
+    )
+    note = _(
+        "Shown as %(state)s until the next download: the order could not be read back. %(why)s"
+    ) % {"state": state, "why": why}
+    return applied, note
 
 
 def acceptance_problem(order: CdiscountOrder, products: dict[str, Product]) -> str | None:
@@ -507,6 +568,12 @@ def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None
         message=(_("Accepted by %(user)s.") if accept else _("Refused by %(user)s."))
         % {"user": user.get_username()},
     ).save()
+    # The stored order shows the decision now, not at the next download.
+    decided, note = order_after_decision(client, order, api=account.api, accepted=accept)
+    store = OrderDownload(None, account=account)
+    if note:
+        store._event(decided, kind, note)
+    store._store([decided], store._products_for([decided]))
 
 
 def order_timeline_redacted(order: Order) -> dict:

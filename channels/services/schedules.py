@@ -3,8 +3,10 @@
 import json
 from datetime import datetime
 
+from celery import current_app
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.utils import make_aware as beat_aware
 
 from channels.models import CdiscountAccount
 
@@ -55,16 +57,39 @@ def periodic_tasks_by_kind() -> dict[str, PeriodicTask]:
 
 
 def next_run_at(
-    account: CdiscountAccount, kind: str, tasks: dict[str, PeriodicTask] | None = None
+    account: CdiscountAccount,
+    kind: str,
+    tasks: dict[str, PeriodicTask] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> datetime | None:
-    """When beat next runs this kind for the account; None if it would not run for it."""
+    """When beat next starts this kind for the account; None if it would not run for it.
+
+    Earlier than `now` when beat is overdue (stopped, or about to tick).
+    """
     control = CONTROL.get(kind)
     if control is None or not account.enabled or not getattr(account, control):
         return None
-    task = (tasks if tasks is not None else periodic_tasks_by_kind()).get(kind)
-    if task is None or task.interval is None:
+    if account.sync_paused_at:  # beat skips a paused account (services/jobs.py accounts_due)
         return None
-    every = task.interval.schedule.run_every
-    last = task.last_run_at or timezone.now()
-    upcoming = last + every
-    return max(upcoming, timezone.now())
+    task = (tasks if tasks is not None else periodic_tasks_by_kind()).get(kind)
+    if task is None or task.scheduler is None:
+        return None
+    return schedule_due_at(task, now=now or timezone.now())
+
+
+def schedule_due_at(task: PeriodicTask, *, now: datetime) -> datetime:
+    """The instant beat's database scheduler finds the row due, computed as it does (its
+    ModelEntry): from the last run, or for a row never run from its start time or its last
+    change; then the schedule's own `remaining_estimate`. A fixed instant: it does not move
+    with the clock, only when beat runs the task (see docs/architecture.md, Schedules)."""
+    schedule = task.schedule
+    # The schedule reads the clock through nowfun: pinned, now + remaining is the due instant.
+    schedule.nowfun = lambda: beat_aware(now)
+    if task.last_run_at is None and task.start_time is not None:
+        return task.due_start_time(now.tzinfo)
+    last = task.last_run_at or task.date_changed
+    due = now + schedule.remaining_estimate(last.astimezone(current_app.timezone))
+    if task.start_time is not None and due < task.start_time:
+        return task.start_time  # beat holds every run back until the start time
+    return due

@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
-from channels.models import CdiscountAccount
+from channels.models import CdiscountAccount, Job
 
 from .carriers import carriers_refresh
 from .clients import cdiscount_client_for
 from .health import account_sync_resume
 from .messages import cdiscount_error_sentence
-from .runs import JobOutcome
+from .runs import JobOutcome, job_record
 
 logger = logging.getLogger(__name__)
 
@@ -40,24 +40,41 @@ def _missing_credentials(account: CdiscountAccount) -> str | None:
     }
 
 
-def account_get_token(*, account_id: int) -> ActionResult:
-    """Asks Cdiscount for a new token; on failure the stored token stays as it was."""
+def account_get_token(*, account_id: int, user=None) -> ActionResult:
+    """Asks Cdiscount for a new token; on failure the stored token stays as it was.
+
+    Each request to Cdiscount is recorded as a manual token refresh job: it is the account's
+    last token refresh as much as a scheduled one (the status strip, the Jobs page).
+    """
     account = CdiscountAccount.objects.get(pk=account_id)
     problem = _missing_credentials(account)
     if problem:
         return ActionResult(False, problem)
+    started_at = timezone.now()
     try:
         # An explicit Get Token always asks Cdiscount, whatever another worker holds; the
         # client hands the token to the account's store.
         with cdiscount_client_for(account) as client:
             token = client.get_token()
+            # The Ship form's carrier list, for these credentials (its failure is only logged).
+            carriers_refresh(account=account, client=client)
     except errors.CdiscountError as exc:
         logger.warning("account %s: Get Token failed: %s", account.pk, type(exc).__name__)
-        return ActionResult(False, _("Get Token failed.") + " " + cdiscount_error_sentence(exc))
-    account_sync_resume(account_id=account.pk)
-    carriers_refresh(account=account, client=client)  # the Ship form's list, for these credentials
-    expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
-    return ActionResult(True, _("Token received, valid until %(when)s.") % {"when": expires})
+        message = _("Get Token failed.") + " " + cdiscount_error_sentence(exc)
+        outcome = JobOutcome(message, {"renewed": 0}, failed=1)
+    else:
+        account_sync_resume(account_id=account.pk)
+        expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+        message = _("Token received, valid until %(when)s.") % {"when": expires}
+        outcome = JobOutcome(message, {"renewed": 1}, succeeded=1)
+    job_record(
+        account=account,
+        kind=Job.Kind.TOKEN_REFRESH,
+        outcome=outcome,
+        started_at=started_at,
+        user=user,
+    )
+    return ActionResult(not outcome.failed, message)
 
 
 def account_test_token(*, account_id: int) -> ActionResult:
