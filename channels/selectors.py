@@ -2,7 +2,6 @@
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from .models import Carrier, CdiscountAccount, Company, Job, Order
 
@@ -54,30 +53,3 @@ def orders_for_account(account, *, status="", paid="", date_from=None, date_to=N
     if q:
         orders = orders.filter(Q(order_number__icontains=q) | Q(reference__icontains=q))
     return orders
-
-
-def job_status_strip(account) -> list[dict]:
-    """Per job kind: the last run (a manual Get Token counts as a token refresh) and when beat
-    next starts it: the schedule's due time, which stays put until beat runs it; `overdue` when
-    that time has passed (docs/architecture.md, Schedules)."""
-    from .services.schedules import next_run_at, periodic_tasks_by_kind
-
-    now = timezone.now()
-    tasks = periodic_tasks_by_kind()  # read once for every kind
-    strip = []
-    for kind, label in Job.Kind.choices:
-        next_run = next_run_at(account, kind, tasks, now=now)
-        strip.append(
-            {
-                "kind": kind,
-                "label": label,
-                "last": Job.objects.filter(account=account, kind=kind).first(),
-                "next_run": next_run,
-                # 0 today, 1 tomorrow: the strip names the day only when it is not today.
-                "next_in_days": None
-                if next_run is None
-                else (timezone.localdate(next_run) - timezone.localdate(now)).days,
-                "overdue": next_run is not None and next_run <= now,
-            }
-        )
-    return strip

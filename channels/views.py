@@ -33,7 +33,6 @@ from .selectors import (
     account_for_user,
     companies_for_user,
     company_for_user,
-    job_status_strip,
     jobs_for_account,
     orders_for_account,
 )
@@ -53,6 +52,7 @@ from .services.messages import cdiscount_error_sentence
 from .services.notifications import preferences_for_user, preferences_update
 from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
 from .services.products import products_export_csv, products_import_csv
+from .services.schedules import job_status_strip
 from .services.tokens import account_get_token, account_test_token
 
 

@@ -9,8 +9,7 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_beat.schedulers import ModelEntry
 
 from channels.models import Job
-from channels.selectors import job_status_strip
-from channels.services.schedules import next_run_at
+from channels.services.schedules import job_status_strip, next_run_at
 
 pytestmark = pytest.mark.django_db
 

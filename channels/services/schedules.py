@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_beat.utils import make_aware as beat_aware
 
-from channels.models import CdiscountAccount
+from channels.models import CdiscountAccount, Job
 
 from .jobs import CONTROL
 
@@ -93,3 +93,28 @@ def schedule_due_at(task: PeriodicTask, *, now: datetime) -> datetime:
     if task.start_time is not None and due < task.start_time:
         return task.start_time  # beat holds every run back until the start time
     return due
+
+
+def job_status_strip(account) -> list[dict]:
+    """Per job kind: the last run (a manual Get Token counts as a token refresh) and when beat
+    next starts it: the schedule's due time, which stays put until beat runs it; `overdue` when
+    that time has passed (docs/architecture.md, Schedules)."""
+    now = timezone.now()
+    tasks = periodic_tasks_by_kind()  # read once for every kind
+    strip = []
+    for kind, label in Job.Kind.choices:
+        next_run = next_run_at(account, kind, tasks, now=now)
+        strip.append(
+            {
+                "kind": kind,
+                "label": label,
+                "last": Job.objects.filter(account=account, kind=kind).first(),
+                "next_run": next_run,
+                # 0 today, 1 tomorrow: the strip names the day only when it is not today.
+                "next_in_days": None
+                if next_run is None
+                else (timezone.localdate(next_run) - timezone.localdate(now)).days,
+                "overdue": next_run is not None and next_run <= now,
+            }
+        )
+    return strip
