@@ -293,7 +293,10 @@ class SimulatorState:
 
     def _accounts(self) -> list[tuple[str, str]]:
         sellers = {(OCTOPIA, client.seller_id) for client in self._octopia_clients.values()}
-        return [*sorted(sellers), *((MARKETPLACE, login) for login in self._marketplace_accounts)]
+        # A linked login's orders arrive through its Octopia twin: one stream per seller.
+        linked = {login for _seller, login in self._orders.links()}
+        logins = [login for login in self._marketplace_accounts if login not in linked]
+        return [*sorted(sellers), *((MARKETPLACE, login) for login in logins)]
 
     @property
     def payment_delay(self) -> float:
