@@ -2,9 +2,12 @@
 line, an acceptance or a shipment. End to end over HTTP against the simulator, whose seller
 holds both kinds of credentials and so sees the same orders through either API."""
 
+import io
+import json
 from datetime import date, timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from channels.models import AcceptanceRequest, Job, Order, OrderLine, Shipment, SyncCursor
@@ -175,7 +178,7 @@ def test_a_switch_keeps_one_order_book(linked, acme, first, alice):
     assert simulator.state.order(second, waiting_twin)["status"] != AWAITING[second]
 
 
-def test_the_orders_list_and_page_show_the_api(linked, acme, alice_client):
+def test_the_orders_list_page_and_cli_show_the_api(linked, acme, alice_client):
     account = acme.cdiscount_account
     use_api(account, "marketplace")
     number = add_order(linked, "marketplace", PAID["marketplace"])
@@ -190,6 +193,13 @@ def test_the_orders_list_and_page_show_the_api(linked, acme, alice_client):
     assert "Octopia Seller API v2" in listing
     page = alice_client.get(f"/companies/{acme.pk}/orders/{order.pk}/").content.decode()
     assert order.octopia_order_id in page and number in page
+    out = io.StringIO()
+    call_command("cdiscount", "orders", "--company", str(acme.pk), "--json", stdout=out)
+    (row,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert row["api"] == "octopia"
+    assert row["octopia_order_id"] == order.octopia_order_id
+    assert row["marketplace_order_number"] == row["reference"] == number
+    assert row["number"] == order.octopia_order_id  # the id of the API it last came through
 
 
 def test_a_pending_shipment_waits_for_the_octopia_id(linked, acme):
