@@ -449,8 +449,6 @@ class Order(models.Model):
             models.UniqueConstraint(fields=["account", "reference"], name="unique_order_reference")
         ]
         indexes = [
-            models.Index(fields=["account", "order_number"], name="order_account_number"),
-            models.Index(fields=["account", "octopia_order_id"], name="order_account_octopia_id"),
             models.Index(fields=["account", "status"]),
             models.Index(fields=["account", "-ordered_at"]),
         ]

@@ -210,14 +210,4 @@ class Migration(migrations.Migration):
                 fields=("account", "kind", "api"), name="unique_sync_cursor"
             ),
         ),
-        migrations.AddIndex(
-            model_name="order",
-            index=models.Index(fields=["account", "order_number"], name="order_account_number"),
-        ),
-        migrations.AddIndex(
-            model_name="order",
-            index=models.Index(
-                fields=["account", "octopia_order_id"], name="order_account_octopia_id"
-            ),
-        ),
     ]
