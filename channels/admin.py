@@ -87,9 +87,17 @@ class JobAdmin(ReadOnlyAdmin):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ("order_number", "reference", "account", "status", "paid", "ordered_at")
+    list_display = (
+        "reference",
+        "octopia_order_id",
+        "api",
+        "account",
+        "status",
+        "paid",
+        "ordered_at",
+    )
     list_filter = ("status", "paid")
-    search_fields = ("order_number", "reference")
+    search_fields = ("order_number", "reference", "octopia_order_id")
     exclude = ("raw_payload",)
 
 

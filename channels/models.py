@@ -423,25 +423,41 @@ class JobLock(models.Model):
 
 
 class SyncCursor(models.Model):
-    """Where an incremental job resumes: moved only by a successful run."""
+    """Where an incremental job resumes: moved only by a successful run.
+
+    One per API generation: after a switch, the newly chosen API's first run has no cursor and
+    looks back as a first run does (docs/architecture.md).
+    """
 
     account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE)
     kind = models.CharField(max_length=30, choices=Job.Kind.choices)
+    api = models.CharField(max_length=20, choices=CdiscountApi.choices)
     position = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "kind"], name="unique_sync_cursor")
+            models.UniqueConstraint(fields=["account", "kind", "api"], name="unique_sync_cursor")
         ]
 
 
 class Order(models.Model):
-    """A Cdiscount order, upserted by (account, order number): never a duplicate."""
+    """A Cdiscount order, upserted by (account, reference): never a duplicate, whichever API
+    generation brought it.
+
+    `reference` is the marketplace order reference both APIs share (the Marketplace API's
+    OrderNumber, Octopia's `reference`); each API's own id is kept beside it: `octopia_order_id`
+    (blank until the order is seen through Octopia) and, for the Marketplace API, the reference
+    itself. `order_number` is the id of the API the order last came through (`api`).
+    """
 
     account = models.ForeignKey(CdiscountAccount, on_delete=models.CASCADE, related_name="orders")
     order_number = models.CharField(_("order number"), max_length=64)
-    reference = models.CharField(_("reference"), max_length=64, blank=True)
+    reference = models.CharField(_("reference"), max_length=64)
+    octopia_order_id = models.CharField(_("Octopia order id"), max_length=64, blank=True)
+    api = models.CharField(
+        _("last downloaded through"), max_length=20, choices=CdiscountApi.choices, blank=True
+    )
     status = models.CharField(_("Cdiscount state"), max_length=64)
     paid = models.BooleanField(_("paid"), default=False)
     closed = models.BooleanField(default=False)
@@ -466,7 +482,7 @@ class Order(models.Model):
     class Meta:
         ordering = ["-ordered_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "order_number"], name="unique_order_number")
+            models.UniqueConstraint(fields=["account", "reference"], name="unique_order_reference")
         ]
         indexes = [
             models.Index(fields=["account", "status"]),
@@ -474,7 +490,22 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.order_number
+        return self.reference or self.order_number
+
+    def id_for(self, api: str) -> str:
+        """The id `api` knows this order by: blank when it was never seen through Octopia."""
+        return order_id_for(api, reference=self.reference, octopia_order_id=self.octopia_order_id)
+
+    @property
+    def api_ids(self) -> list[str]:
+        """Every id the order is known by (its events are recorded under any of them)."""
+        return list(
+            dict.fromkeys(filter(None, [self.reference, self.octopia_order_id, self.order_number]))
+        )
+
+
+def order_id_for(api: str, *, reference: str, octopia_order_id: str) -> str:
+    return octopia_order_id if api == CdiscountApi.OCTOPIA else reference
 
 
 class OrderLine(models.Model):
@@ -514,8 +545,11 @@ class AcceptanceRequest(models.Model):
     account = models.ForeignKey(
         CdiscountAccount, on_delete=models.CASCADE, related_name="acceptance_requests"
     )
+    # As on Order: keyed by the reference both APIs share, with the id of the API that last
+    # listed it and the Octopia id beside it, so a decision carries over a switch.
     order_number = models.CharField(max_length=64)
-    reference = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(max_length=64)
+    octopia_order_id = models.CharField(max_length=64, blank=True)
     ordered_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(blank=True)
@@ -530,12 +564,15 @@ class AcceptanceRequest(models.Model):
         ordering = ["ordered_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["account", "order_number"], name="unique_acceptance_request"
+                fields=["account", "reference"], name="unique_acceptance_request"
             )
         ]
 
     def __str__(self) -> str:
-        return self.order_number
+        return self.reference or self.order_number
+
+    def id_for(self, api: str) -> str:
+        return order_id_for(api, reference=self.reference, octopia_order_id=self.octopia_order_id)
 
 
 class Carrier(models.Model):

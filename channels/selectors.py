@@ -51,5 +51,9 @@ def orders_for_account(account, *, status="", paid="", date_from=None, date_to=N
     if date_to:
         orders = orders.filter(ordered_at__date__lte=date_to)
     if q:
-        orders = orders.filter(Q(order_number__icontains=q) | Q(reference__icontains=q))
+        orders = orders.filter(
+            Q(order_number__icontains=q)
+            | Q(reference__icontains=q)
+            | Q(octopia_order_id__icontains=q)
+        )
     return orders

@@ -309,7 +309,7 @@ def order_detail(request, company_id: int, order_id: int):
             "form": form,
             "carriers": form.carriers,
             "events": OrderEvent.objects.filter(
-                account=account, order_number=order.order_number
+                account=account, order_number__in=order.api_ids
             ).select_related("job"),
         },
     )

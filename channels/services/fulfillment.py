@@ -3,6 +3,11 @@
 Each pending shipment is sent once. Before sending, the order is read back from Cdiscount: an
 order already shipped with the same tracking number means an earlier upload got through even
 if its answer was lost, and counts as confirmed, so a shipment is never confirmed twice.
+
+A shipment belongs to the order, not to an API generation: one confirmed through one API is never
+sent through the other, and a pending one goes through the account's current API, under the id
+that API knows the order by. An order stored through the Marketplace API has no Octopia id until
+an Octopia download lists it: its shipment waits for that.
 """
 
 import logging
@@ -36,6 +41,7 @@ from .clients import cdiscount_client_for
 from .csv_import import CsvImportError, CsvReader
 from .health import notify
 from .messages import cdiscount_error_sentence
+from .orders import line_keys
 from .runs import JobOutcome, job_log
 
 logger = logging.getLogger(__name__)
@@ -122,8 +128,9 @@ def shipments_import_csv(*, account: CdiscountAccount, file: BinaryIO, user=None
             continue
         number = row.data["order_number"].strip()
         order = (
-            Order.objects.filter(account=account, order_number=number).first()
-            or Order.objects.filter(account=account, reference=number).first()
+            Order.objects.filter(account=account, reference=number).first()
+            or Order.objects.filter(account=account, order_number=number).first()
+            or Order.objects.filter(account=account, octopia_order_id=number).first()
         )
         if order is None:
             reader.add(row.line, _("No order %(n)s.") % {"n": number})
@@ -156,15 +163,26 @@ def _shipments_upload(job: Job, client: CdiscountClient) -> JobOutcome:
             order__account=account, upload_status=Shipment.UploadStatus.PENDING
         ).select_related("order")
     )
-    confirmed = rejected = failed = 0
+    confirmed = rejected = failed = waiting = 0
     for shipment in shipments:
         order = shipment.order
         record = order.reference or order.order_number
+        order_id = order.id_for(account.api)
+        if not order_id:
+            # Stored through the Marketplace API: the next Octopia download brings its id.
+            waiting += 1
+            job_log(
+                job,
+                _("Waiting for the next order download to bring this order's %(api)s id.")
+                % {"api": account.get_api_display()},
+                record=record,
+            )
+            continue
         Shipment.objects.filter(pk=shipment.pk).update(
             attempts=shipment.attempts + 1, last_attempt_at=timezone.now()
         )
         try:
-            outcome = _send_shipment(client, shipment)
+            outcome = _send_shipment(client, shipment, order_id)
         except errors.AuthenticationError:
             raise  # the account's credentials: the whole job fails with that sentence
         except errors.TransientError as exc:
@@ -212,17 +230,34 @@ def _shipments_upload(job: Job, client: CdiscountClient) -> JobOutcome:
         "r": rejected,
         "f": failed,
     }
+    counts = {"confirmed": confirmed, "rejected": rejected, "retry": failed}
+    if waiting:
+        message += " " + _("%(n)d waiting for the order download.") % {"n": waiting}
+        counts["waiting"] = waiting
     return JobOutcome(
         message,
-        {"confirmed": confirmed, "rejected": rejected, "retry": failed},
+        counts,
         succeeded=confirmed,
         failed=rejected + failed,
     )
 
 
-def _send_shipment(client: CdiscountClient, shipment: Shipment) -> tuple[str, str]:
+def _line_ids_for(current, shipment: Shipment) -> list[str] | None:
+    """The shipment's lines as the API being used names them: recorded through the other API,
+    they are matched by SKU (docs/cdiscount-api.md §O4, §M4)."""
+    if not shipment.line_ids:
+        return None
+    known = {line.line_id for line in current.lines}
+    if set(shipment.line_ids) <= known:
+        return list(shipment.line_ids)
+    stored = line_keys(shipment.order.lines.all())
+    wanted = {key for key, line in stored.items() if line.line_id in shipment.line_ids}
+    return [line.line_id for key, line in line_keys(current.lines).items() if key in wanted]
+
+
+def _send_shipment(client: CdiscountClient, shipment: Shipment, order_id: str) -> tuple[str, str]:
     """("confirmed", "") or ("rejected", reason)."""
-    current = client.get_order(shipment.order.order_number)
+    current = client.get_order(order_id)
     already_shipped = current.status in SHIPPED_STATES
     if already_shipped and shipment.tracking_number in current.raw_payload:
         return "confirmed", ""  # our earlier upload got through; its answer was lost
@@ -236,7 +271,7 @@ def _send_shipment(client: CdiscountClient, shipment: Shipment) -> tuple[str, st
             carrier=shipment.carrier,
             tracking_number=shipment.tracking_number,
             tracking_url=shipment.tracking_url,
-            line_ids=shipment.line_ids or None,
+            line_ids=_line_ids_for(current, shipment),
         )
     except errors.RejectedError as exc:
         # Cdiscount names the parcel it already has (§S): ours means an earlier attempt got

@@ -1,8 +1,13 @@
 """Order download and acceptance (PRODUCT.md §3, CDISCOUNT_API.md §O4, §M4-M5).
 
-Orders are upserted by (account, order number) in batches, each batch in one transaction, so a
+Orders are upserted by (account, reference) in batches, each batch in one transaction, so a
 crash leaves only whole orders behind; the cursor moves only when the whole run succeeds, so a
 rerun fetches again whatever a failed run did not finish.
+
+One order book per seller: the reference is the marketplace order reference both API
+generations share, so an order reached through the other API after a switch is merged into the
+stored one (lines matched by SKU where the two APIs name them differently), never stored twice.
+Each API generation has its own cursor: the first run on a newly chosen API looks back 30 days.
 """
 
 import dataclasses
@@ -53,7 +58,9 @@ ACCEPTANCE_ALERT = timedelta(hours=6)
 FEE_LINE_SKUS = {"FRAISTRAITEMENT", "INTERETBCA"}
 
 ORDER_FIELDS = (
-    "reference",
+    "order_number",
+    "octopia_order_id",
+    "api",
     "status",
     "paid",
     "closed",
@@ -89,9 +96,11 @@ def _address(address) -> dict | None:
     return {key: value for key, value in dataclasses.asdict(address).items() if value}
 
 
-def _order_values(order: CdiscountOrder) -> dict:
+def _order_values(order: CdiscountOrder, *, api: str, octopia_order_id: str) -> dict:
     return {
-        "reference": order.reference or "",
+        "order_number": order.order_id,
+        "octopia_order_id": order.order_id if api == CdiscountApi.OCTOPIA else octopia_order_id,
+        "api": api,
         "status": order.status,
         "paid": order.paid,
         "closed": order.closed,
@@ -107,6 +116,23 @@ def _order_values(order: CdiscountOrder) -> dict:
         "commission": order.commission,
         "raw_payload": order.raw_payload,
     }
+
+
+def order_reference(order: CdiscountOrder) -> str:
+    """The key of the order book: the reference both APIs share (the Marketplace API's
+    OrderNumber is Octopia's `reference`)."""
+    return order.reference or order.order_id
+
+
+def line_keys(lines: Iterable) -> dict[tuple[str, int], object]:
+    """Each line by (SKU, occurrence): Octopia names lines by `orderLineId`, the Marketplace
+    API by SellerProductId, so only the SKU matches a line across the two."""
+    seen: Counter = Counter()
+    keyed = {}
+    for line in lines:
+        seen[line.sku] += 1
+        keyed[(line.sku, seen[line.sku])] = line
+    return keyed
 
 
 def _line_values(line, products: dict[str, Product]) -> dict:
@@ -140,9 +166,7 @@ class OrderDownload:
 
     def run(self) -> JobOutcome:
         now = timezone.now()
-        cursor = SyncCursor.objects.filter(
-            account=self.account, kind=Job.Kind.ORDER_DOWNLOAD
-        ).first()
+        cursor = order_cursor(self.account)
         if self.resweep:
             start = now - RESWEEP_WINDOW
         else:
@@ -162,7 +186,10 @@ class OrderDownload:
             return self._outcome()
         # Only a run that got through every page moves the cursor.
         SyncCursor.objects.update_or_create(
-            account=self.account, kind=Job.Kind.ORDER_DOWNLOAD, defaults={"position": now}
+            account=self.account,
+            kind=Job.Kind.ORDER_DOWNLOAD,
+            api=self.account.api,
+            defaults={"position": now},
         )
         return self._outcome()
 
@@ -219,11 +246,11 @@ class OrderDownload:
         # unpaid orders were allowed then and are not now.
         stored = set(
             Order.objects.filter(
-                account=self.account, order_number__in=[o.order_id for o in orders]
-            ).values_list("order_number", flat=True)
+                account=self.account, reference__in=[order_reference(o) for o in orders]
+            ).values_list("reference", flat=True)
         )
         for order in orders:
-            if order.paid or self.account.allow_unpaid_order or order.order_id in stored:
+            if order.paid or self.account.allow_unpaid_order or order_reference(order) in stored:
                 to_store.append(order)
             else:
                 # Not stored and not lost: fetched again by later runs until it is paid.
@@ -241,21 +268,26 @@ class OrderDownload:
     def _upsert(self, orders: list[CdiscountOrder], products: dict[str, Product]) -> None:
         if not orders:
             return
+        # A listing may name an order twice (it changed while paging): its last state counts.
+        orders = list({order_reference(order): order for order in orders}.values())
         existing = {
-            row.order_number: row
+            row.reference: row
             for row in Order.objects.filter(
-                account=self.account, order_number__in=[o.order_id for o in orders]
+                account=self.account, reference__in=[order_reference(o) for o in orders]
             )
         }
         now = timezone.now()
+        api = self.account.api
         new_rows, new_lines, changed = [], [], []
         for order in orders:
-            values = _order_values(order)
-            row = existing.get(order.order_id)
+            row = existing.get(order_reference(order))
+            values = _order_values(
+                order, api=api, octopia_order_id=row.octopia_order_id if row else ""
+            )
             if row is None:
                 row = Order(
                     account=self.account,
-                    order_number=order.order_id,
+                    reference=order_reference(order),
                     first_seen_at=now,
                     last_changed_at=now,
                     **values,
@@ -295,14 +327,17 @@ class OrderDownload:
 
     @staticmethod
     def _update_lines(changed, products) -> None:
-        stored = defaultdict(dict)
+        stored = defaultdict(list)
         for line in OrderLine.objects.filter(order__in=[row for row, _order in changed]):
-            stored[line.order_id][line.line_id] = line
+            stored[line.order_id].append(line)
         to_update, to_create = [], []
         for row, order in changed:
-            for line in order.lines:
+            by_id = {line.line_id: line for line in stored[row.pk]}
+            by_sku = line_keys(stored[row.pk])
+            for key, line in line_keys(order.lines).items():
                 values = _line_values(line, products)
-                current = stored[row.pk].get(line.line_id)
+                # The same API names the line as before; the other one only by its SKU.
+                current = by_id.get(line.line_id) or by_sku.get(key)
                 if current is None:
                     to_create.append(OrderLine(order=row, line_id=line.line_id, **values))
                 else:
@@ -320,7 +355,7 @@ class OrderDownload:
         """Accepts the order when the policy allows it, else puts it on the manual list; returns
         the order as it now stands."""
         request = AcceptanceRequest.objects.filter(
-            account=self.account, order_number=order.order_id
+            account=self.account, reference=order_reference(order)
         ).first()
         if request and request.status in (
             AcceptanceRequest.Status.ACCEPTED,
@@ -378,11 +413,14 @@ class OrderDownload:
 
     def _record_acceptance(self, order: CdiscountOrder, status: str, reason: str) -> None:
         decided = status != AcceptanceRequest.Status.PENDING
+        ids = {"order_number": order.order_id}
+        if self.account.api == CdiscountApi.OCTOPIA:
+            ids["octopia_order_id"] = order.order_id
         AcceptanceRequest.objects.update_or_create(
             account=self.account,
-            order_number=order.order_id,
+            reference=order_reference(order),
             defaults={
-                "reference": order.reference or "",
+                **ids,
                 "ordered_at": order.created_at,
                 "status": status,
                 "reason": reason,
@@ -437,11 +475,11 @@ class OrderDownload:
 
     def _close_acceptance_requests(self, orders: list[CdiscountOrder]) -> None:
         """Pending requests whose order moved on (accepted elsewhere, cancelled) leave the list."""
-        moved = [o.order_id for o in orders if not o.awaiting_acceptance]
+        moved = [order_reference(o) for o in orders if not o.awaiting_acceptance]
         if moved:
             AcceptanceRequest.objects.filter(
                 account=self.account,
-                order_number__in=moved,
+                reference__in=moved,
                 status=AcceptanceRequest.Status.PENDING,
             ).update(status=AcceptanceRequest.Status.CLOSED, decided_at=timezone.now())
 
@@ -510,13 +548,20 @@ def missed_reason(order: CdiscountOrder, account: CdiscountAccount) -> str:
     """Why the incremental download may not have stored an order the re-sweep found."""
     if not order.paid and not account.allow_unpaid_order:
         return _("It was unpaid when earlier runs saw it.")
-    cursor = SyncCursor.objects.filter(account=account, kind=Job.Kind.ORDER_DOWNLOAD).first()
+    cursor = order_cursor(account)
     if order.updated_at and cursor and order.updated_at < cursor.position - CURSOR_OVERLAP:
         return _(
             "Cdiscount dated its last change %(when)s, before the window of the incremental "
             "download."
         ) % {"when": order.updated_at.strftime("%Y-%m-%d %H:%M UTC")}
     return _("The incremental download did not receive it.")
+
+
+def order_cursor(account: CdiscountAccount) -> SyncCursor | None:
+    """Where the order download of the account's current API resumes (None: a first run)."""
+    return SyncCursor.objects.filter(
+        account=account, kind=Job.Kind.ORDER_DOWNLOAD, api=account.api
+    ).first()
 
 
 def orders_download(job: Job) -> JobOutcome:
@@ -535,9 +580,18 @@ def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None
     """The seller accepts or refuses an order from the "awaiting your acceptance" list."""
     account = request.account
     kind = OrderEvent.Kind.ACCEPTANCE if accept else OrderEvent.Kind.REFUSAL
+    order_id = request.id_for(account.api)
+    if not order_id:
+        raise AcceptanceFailed(
+            _(
+                "This order has not been downloaded through the %(api)s yet: download the "
+                "orders, then decide."
+            )
+            % {"api": account.get_api_display()}
+        )
     try:
         with cdiscount_client_for(account) as client:
-            order = client.get_order(request.order_number)
+            order = client.get_order(order_id)
             if not order.awaiting_acceptance:
                 raise AcceptanceFailed(
                     _("Cdiscount no longer awaits your decision on this order (it is %(state)s).")
@@ -579,12 +633,13 @@ def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None
 def order_timeline_redacted(order: Order) -> dict:
     """The order's timeline for Cdiscount support: states, amounts, SKUs and every exchange;
     no customer name, address, phone or e-mail, and no secret."""
-    events = OrderEvent.objects.filter(account=order.account, order_number=order.order_number)
+    events = OrderEvent.objects.filter(account=order.account, order_number__in=order.api_ids)
     shipment = getattr(order, "shipment", None)
     return {
         "order_number": order.order_number,
         "reference": order.reference,
-        "api": order.account.api,
+        "octopia_order_id": order.octopia_order_id,
+        "api": order.api or order.account.api,
         "state": order.status,
         "paid": order.paid,
         "ordered_at": order.ordered_at.isoformat() if order.ordered_at else None,

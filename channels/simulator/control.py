@@ -112,6 +112,19 @@ def _seed_orders(state: SimulatorState, request: Request) -> Response:
     return Response.json(201, {"count": len(ids), "order_ids": ids})
 
 
+def _link_sellers(state: SimulatorState, request: Request) -> Response:
+    """One seller with both kinds of credentials: both APIs show the same orders."""
+    body = _json_body(request)
+    octopia_seller, login = body.get("octopia_seller"), body.get("marketplace_login")
+    if not octopia_seller or not isinstance(login, str) or not login:
+        raise _BadRequest("octopia_seller and marketplace_login are required")
+    try:
+        state.link_sellers(str(octopia_seller), login)
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {"linked_sellers": [list(p) for p in state.linked_sellers()]})
+
+
 def _list_orders(state: SimulatorState, request: Request) -> Response:
     try:
         orders = state.orders_for(*_api_and_seller(request))
@@ -267,6 +280,7 @@ _ROUTES: dict[str, dict[str, Callable[[SimulatorState, Request], Response]]] = {
     "/reset": {"POST": _reset},
     "/orders": {"GET": _list_orders},
     "/orders/seed": {"POST": _seed_orders},
+    "/orders/link": {"POST": _link_sellers},
     "/autopilot": {"POST": _autopilot},
     "/offers": {"GET": _list_offers, "POST": _add_offer},
     "/offers/ignore-updates": {"POST": _ignore_offer_updates},

@@ -7,6 +7,13 @@ Transitions that time drives (payment, the acceptance deadline, autopilot arriva
 and are applied lazily by `tick`, which every use of the book calls first: advancing the
 simulator clock then makes them happen deterministically. A transition takes effect at the time
 it was due, and that time becomes the order's updatedAt / LastUpdatedDate.
+
+A seller who holds both kinds of credentials has one order book that both APIs show, as at
+Cdiscount: `link` joins an Octopia seller to a Marketplace login, and from then on every order of
+either is mirrored into the other API as its twin, with that API's ids, states and shapes (the
+Marketplace OrderNumber is the Octopia `reference`; Octopia has its own `orderId`). Any change,
+through either API or by time, is copied to the twin at once, so a shipment or an acceptance made
+through one API shows in the other. Only the side last changed holds a pending timer.
 """
 
 from __future__ import annotations
@@ -154,6 +161,34 @@ FLOWS: dict[str, Flow] = {
         shipped_line="ShippedBySeller",
         resolution_us=1_000,
     ),
+}
+# One order's state as the other API names it (linked sellers).
+_TWIN_STATUS = {
+    OCTOPIA: {
+        "Processing": "BeingValidatedFianet",
+        "WaitingAcceptance": "WaitingForSellerAcceptation",
+        "Accepted": "AcceptedBySeller",
+        "InPreparation": "WaitingForShipmentAcceptation",
+        "Shipped": "Shipped",
+        "Delivered": "Shipped",
+        "Refused": "RefusedBySeller",
+        "Cancelled": "CancelledByCustomer",
+        "Rejected": "PaymentRefused",
+    },
+    MARKETPLACE: {
+        "WaitingForSellerAcceptation": "WaitingAcceptance",
+        "AcceptedBySeller": "Accepted",
+        "PaymentInProgress": "Accepted",
+        "WaitingForShipmentAcceptation": "InPreparation",
+        "Shipped": "Shipped",
+        "CancelledByCustomer": "Cancelled",
+        "RefusedBySeller": "Refused",
+        "AutomaticCancellation": "Cancelled",
+        "PaymentRefused": "Cancelled",
+        "ShipmentRefusedBySeller": "Cancelled",
+        "ValidatedFianet": "Processing",
+        "BeingValidatedFianet": "Processing",
+    },
 }
 MARKETPLACE_LINE_STATES = (
     "None",
@@ -451,6 +486,11 @@ class OrderBook:
         self._arrivals: dict[tuple[str, str], int] = {}  # account -> tie of its next arrival
         self._id_rng = random.Random()
         self.last_walked = 0  # index entries the last listing read (tests check it is bounded)
+        # Linked sellers: (api, seller) -> the same seller in the other API.
+        self._links: dict[tuple[str, str], tuple[str, str]] = {}
+        # (api, order id) -> the id of the same order in the other API.
+        self._twins: dict[tuple[str, str], str] = {}
+        self._mirroring = False
 
     # Time
 
@@ -720,6 +760,7 @@ class OrderBook:
         insort(index.by_status.setdefault(order.status, []), new)
         if previous is None or order.timer != previous.timer:
             self._push_timer(order)
+        self._mirror(order)
 
     def _store_many(self, new_orders: list[Order]) -> None:
         touched: set[tuple[str, str]] = set()
@@ -744,6 +785,8 @@ class OrderBook:
             index.by_updated.sort()
             for keys in index.by_status.values():
                 keys.sort()
+        for order in new_orders:
+            self._mirror(order)
 
     def clear(self) -> None:
         for orders in self._orders.values():
@@ -751,6 +794,92 @@ class OrderBook:
         self._indexes.clear()
         self._timers.clear()
         self._arrivals.clear()
+        self._twins.clear()
+
+    # One seller, both APIs
+
+    def link(self, octopia_seller: str, marketplace_login: str) -> None:
+        """One seller with both kinds of credentials: each API shows the orders of both."""
+        octopia, marketplace = (OCTOPIA, str(octopia_seller)), (MARKETPLACE, marketplace_login)
+        for account in (octopia, marketplace):
+            linked = self._links.get(account)
+            if linked is not None and linked not in (octopia, marketplace):
+                raise ValueError(f"{account[0]} seller {account[1]} is already linked")
+        self._links[octopia] = marketplace
+        self._links[marketplace] = octopia
+        for api, seller in (octopia, marketplace):
+            for order in self.for_seller(api, seller):
+                if (api, order.order_id) not in self._twins:
+                    self._mirror(order)
+
+    def unlink_all(self) -> None:
+        self._links.clear()
+        self._twins.clear()
+
+    def links(self) -> list[tuple[str, str]]:
+        """(Octopia seller id, Marketplace login) pairs."""
+        return sorted(
+            (seller, other[1]) for (api, seller), other in self._links.items() if api == OCTOPIA
+        )
+
+    def twin_id(self, api: str, order_id: str) -> str | None:
+        """The id of the same order in the other API, for a linked seller."""
+        return self._twins.get((api, order_id))
+
+    def _mirror(self, order: Order) -> None:
+        if self._mirroring:
+            return
+        other = self._links.get((order.api, order.seller))
+        if other is None:
+            return
+        other_api, other_seller = other
+        twin_id = self._twins.get((order.api, order.order_id))
+        previous = self._orders[other_api].get(twin_id) if twin_id else None
+        twin = self._twin_of(order, other_api, other_seller, previous)
+        self._twins[(order.api, order.order_id)] = twin.order_id
+        self._twins[(other_api, twin.order_id)] = order.order_id
+        self._mirroring = True
+        try:
+            self._store(twin, previous)
+        finally:
+            self._mirroring = False
+
+    def _twin_of(self, order: Order, api: str, seller: str, previous: Order | None) -> Order:
+        """`order` as the other API shows it: its ids, states and line states."""
+        source, flow = order.flow, FLOWS[api]
+        status = _TWIN_STATUS[order.api][order.status]
+        if previous is not None:
+            order_id, reference, seq = previous.order_id, previous.reference, previous.seq
+        elif api == MARKETPLACE:  # the Octopia reference is the Marketplace OrderNumber
+            order_id, reference, seq = order.reference, order.reference, next(self._seq)
+        else:
+            order_id, _ = self._new_ids(self._id_rng, OCTOPIA, order.created_at)
+            reference, seq = order.order_id, next(self._seq)
+
+        def line_status(line: Line) -> str:
+            if line.status == source.cancel_request:
+                return flow.cancel_request
+            if line.status == source.shipped_line:
+                return flow.shipped_line
+            return flow.line_states[status]
+
+        return replace(
+            order,
+            api=api,
+            seller=seller,
+            order_id=order_id,
+            reference=reference,
+            seq=seq,
+            status=status,
+            created_at=flow.round(order.created_at),
+            updated_at=flow.round(order.updated_at),
+            lines=tuple(replace(line, status=line_status(line)) for line in order.lines),
+            parcels=tuple(replace(p, shipped_at=flow.round(p.shipped_at)) for p in order.parcels),
+            delivery_mode=previous.delivery_mode
+            if previous is not None
+            else ("THD" if api == OCTOPIA else "TRK"),
+            timer=None,  # time moves the order it was last changed through
+        )
 
     def _change(self, order: Order, status: str, at: datetime, cause: str, **changes: Any) -> Order:
         """Move `order` to `status` at `at`; lines follow, and the next timer is set."""
@@ -1002,6 +1131,8 @@ class OrderBook:
             moment = now
         accepted = status in (flow.accepted, flow.in_payment) or status in flow.paid
         paid_at = moment if status in flow.paid else None
+        if api == MARKETPLACE and order_id is not None:
+            reference = order_id  # the Marketplace OrderNumber is the order's reference
         order = Order(
             api=api,
             seller=seller,

@@ -102,6 +102,8 @@ class SimulatorState:
         self._requests: list[dict[str, Any]] = []
         self._clock_offset = timedelta(0)
         self._orders = OrderBook()
+        # Sellers whose two APIs show one order book after a reset too (the demo seller).
+        self._lasting_links: list[tuple[str, str]] = []
         self._offers = OfferBook()
         # §M6: what PackageIntegrationStatus reads while a package integrates: nil, or the
         # spec's other [unconfirmed] form "IntegrationPending".
@@ -128,13 +130,15 @@ class SimulatorState:
 
     @classmethod
     def with_demo_data(cls) -> SimulatorState:
-        """The demo accounts with a few dozen orders each, in every state: for `make run`."""
+        """The demo accounts with a few dozen orders, in every state: for `make run`.
+
+        The demo shop holds both kinds of credentials, so both APIs show its one order book
+        (a switch of API can be tried end to end).
+        """
         state = cls.with_demo_accounts()
+        state.link_sellers(DEMO_OCTOPIA["seller_id"], DEMO_MARKETPLACE["login"], lasting=True)
         state.seed_orders(
             api=OCTOPIA, seller=DEMO_OCTOPIA["seller_id"], count=DEMO_ORDER_COUNT, seed=98979
-        )
-        state.seed_orders(
-            api=MARKETPLACE, seller=DEMO_MARKETPLACE["login"], count=DEMO_ORDER_COUNT, seed=2611
         )
         # The demo sellers already sell the catalogue: an Update / StockAndPrice works at once.
         for api, seller in (
@@ -266,9 +270,33 @@ class SimulatorState:
         self._orders.tick(self.now())
         return self._orders
 
+    def link_sellers(
+        self, octopia_seller: str, marketplace_login: str, *, lasting: bool = False
+    ) -> None:
+        """One seller holding both kinds of credentials: the same orders through either API
+        (each with that API's ids and states), and what is done through one shows in the other.
+        Orders both already have are mirrored too. A reset undoes the link unless `lasting`."""
+        with self._lock:
+            self._book().link(str(octopia_seller), marketplace_login)
+            if lasting:
+                self._lasting_links.append((str(octopia_seller), marketplace_login))
+
+    def linked_sellers(self) -> list[tuple[str, str]]:
+        """(Octopia seller id, Marketplace login) pairs that share one order book."""
+        with self._lock:
+            return self._orders.links()
+
+    def twin_order_id(self, api: str, order_id: str) -> str | None:
+        """The id the other API shows the same order under (linked sellers), else None."""
+        with self._lock:
+            return self._orders.twin_id(api, order_id)
+
     def _accounts(self) -> list[tuple[str, str]]:
         sellers = {(OCTOPIA, client.seller_id) for client in self._octopia_clients.values()}
-        return [*sorted(sellers), *((MARKETPLACE, login) for login in self._marketplace_accounts)]
+        # A linked login's orders arrive through its Octopia twin: one stream per seller.
+        linked = {login for _seller, login in self._orders.links()}
+        logins = [login for login in self._marketplace_accounts if login not in linked]
+        return [*sorted(sellers), *((MARKETPLACE, login) for login in logins)]
 
     @property
     def payment_delay(self) -> float:
@@ -693,6 +721,9 @@ class SimulatorState:
             self._tokens.clear()
             self._clock_offset = timedelta(0)
             self._orders.clear()
+            self._orders.unlink_all()
+            for octopia_seller, marketplace_login in self._lasting_links:
+                self._orders.link(octopia_seller, marketplace_login)
             self._offers.clear()
             if self._orders.autopilot:
                 self._orders.set_autopilot(enabled=True, accounts=self._accounts(), now=self.now())
@@ -722,6 +753,7 @@ class SimulatorState:
                 "faults": [fault.as_dict() for fault in self._faults],
                 "requests_logged": len(self._requests),
                 "orders": {api: self._book().count(api) for api in (OCTOPIA, MARKETPLACE)},
+                "linked_sellers": [list(pair) for pair in self._orders.links()],
                 "payment_delay": self._orders.payment_delay,
                 "acceptance_timeout": self._orders.acceptance_timeout,
                 "autopilot": self._orders.autopilot,

@@ -369,6 +369,10 @@ def order_as_json(order: Order) -> dict:
     return {
         "number": order.order_number,
         "reference": order.reference,
+        # The API the order last came through, and the id each API knows it by.
+        "api": order.api,
+        "octopia_order_id": order.octopia_order_id or None,
+        "marketplace_order_number": order.reference,
         "state": order.status,
         "paid": order.paid,
         "ordered_at": order.ordered_at,
