@@ -11,8 +11,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("channels", "0011_notification_preferences")]
-AFTER = [("channels", "0013_one_order_book")]
+BEFORE = [("channels", "0014_accept_orders_automatically")]
+AFTER = [("channels", "0015_one_order_book")]
 OCTOPIA_ID = "SCID01261101100000ABCD"
 REFERENCE = "2611011000ABCDE"
 

@@ -136,7 +136,7 @@ def merge_order_book(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("channels", "0011_notification_preferences"),
+        ("channels", "0014_accept_orders_automatically"),
     ]
 
     operations = [
