@@ -101,6 +101,7 @@ class SimulatorState:
         self._fault_rng = random.Random()
         self._requests: list[dict[str, Any]] = []
         self._clock_offset = timedelta(0)
+        self._frozen_at: datetime | None = None  # the wall time the clock stopped at
         self._orders = OrderBook()
         # Sellers whose two APIs show one order book after a reset too (the demo seller).
         self._lasting_links: list[tuple[str, str]] = []
@@ -223,10 +224,18 @@ class SimulatorState:
     # Clock and tokens
 
     def now(self) -> datetime:
-        """The simulator clock: real UTC time plus the offset `advance_clock` added."""
+        """The simulator clock: real UTC time (or the instant it was frozen at) plus the offset
+        `advance_clock` added."""
         with self._lock:
-            offset = self._clock_offset
-        return datetime.now(UTC) + offset
+            offset, frozen_at = self._clock_offset, self._frozen_at
+        return (frozen_at or datetime.now(UTC)) + offset
+
+    def freeze_clock(self) -> datetime:
+        """Stops the clock: only `advance_clock` moves it until the next reset (a test that
+        must see no timer fire while it reads, however slow the machine)."""
+        with self._lock:
+            self._frozen_at = self._frozen_at or datetime.now(UTC)
+        return self.now()
 
     def advance_clock(self, seconds: float) -> datetime:
         with self._lock:
@@ -720,6 +729,7 @@ class SimulatorState:
             self._fault_rates = {}
             self._tokens.clear()
             self._clock_offset = timedelta(0)
+            self._frozen_at = None
             self._orders.clear()
             self._orders.unlink_all()
             for octopia_seller, marketplace_login in self._lasting_links:

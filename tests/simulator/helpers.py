@@ -150,7 +150,8 @@ def soap_post(
     soap_action = f'"{ACTION}{operation}"' if action is None else action
     if soap_action:
         headers["SOAPAction"] = soap_action
-    return requests.post(sim.urls["CDISCOUNT_SOAP_URL"], data=body, headers=headers, timeout=10)
+    # Generous: a 40,000-offer package is integrated inside one answer; this only stops a hang.
+    return requests.post(sim.urls["CDISCOUNT_SOAP_URL"], data=body, headers=headers, timeout=60)
 
 
 def get_seller_information(sim: SimulatorServer, token: str | None, **options) -> requests.Response:
