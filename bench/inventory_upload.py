@@ -8,7 +8,6 @@ a Marketplace API zip of 40,000 offers (target <= 3 s) and its peak memory next 
 zip's (the peak must not grow with the catalogue).
 """
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -18,12 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _support import (
-    DEFAULT_DATABASE_URL,
     SimulatorProcess,
     Timer,
+    bench_setup,
     demo_octopia_account,
     peak_rss_mb,
-    setup_django,
 )
 
 
@@ -34,11 +32,7 @@ def ean13(n: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--products", type=int, default=100_000)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    args = parser.parse_args()
-    setup_django(args.database_url)
+    args = bench_setup(count="products", default=100_000)
 
     from channels.cdiscount import MarketplaceClient
     from channels.cdiscount.results import OfferUpdate
