@@ -10,7 +10,13 @@ import pytest
 import requests
 
 from channels.cdiscount import OctopiaClient, SellerInfo, Token, errors
-from tests.cdiscount.support import TokenLog, assert_no_secret
+from tests.cdiscount.support import (
+    TokenLog,
+    assert_no_secret,
+    assert_token_kept,
+    assert_token_replaced,
+    get_fresh_token,
+)
 
 AUTH_URL = "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token"
 API_URL = "https://api.octopia-io.net/seller/v2"
@@ -86,9 +92,7 @@ def test_get_token_posts_client_credentials_and_stores_the_token(rsps):
     received = TokenLog()
     client = make_client(token=None, token_store=received)
 
-    before = datetime.now(UTC)
-    token = client.get_token()
-    after = datetime.now(UTC)
+    token = get_fresh_token(client, value=NEW_TOKEN, lifetime=timedelta(seconds=7200))
 
     assert len(rsps.calls) == 1
     request = rsps.calls[0].request
@@ -104,12 +108,6 @@ def test_get_token_posts_client_credentials_and_stores_the_token(rsps):
     }
     assert request.req_kwargs["timeout"] == 12.5
 
-    assert token.value == NEW_TOKEN
-    assert before <= token.received_at <= after
-    assert token.received_at.tzinfo is not None
-    assert token.received_at.utcoffset() == timedelta(0)
-    assert token.expires_at - token.received_at == timedelta(seconds=7200)
-    assert client.token == NEW_TOKEN
     assert received == [token]
 
 
@@ -301,9 +299,7 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
     ]
     assert_api_request(rsps.calls[0].request, OLD_TOKEN)
     assert_api_request(rsps.calls[2].request, NEW_TOKEN)
-    assert len(tokens) == 1
-    assert tokens[0].value == NEW_TOKEN
-    assert client.token == NEW_TOKEN
+    assert_token_replaced(client, tokens, NEW_TOKEN)
 
 
 def test_a_rejected_token_is_replaced_by_the_one_the_store_holds(rsps):
@@ -369,9 +365,7 @@ def test_auto_refresh_off_reports_the_stored_token_honestly(rsps, cdiscount_logs
     with pytest.raises(errors.TokenRejectedError) as caught:
         client.get_seller_info()
 
-    assert len(rsps.calls) == 1
-    assert tokens == []
-    assert client.token == OLD_TOKEN
+    assert_token_kept(rsps, client, tokens, OLD_TOKEN)
     assert caught.value.cdiscount_message == "Unauthorized: The token is expired"
     assert caught.value.trace_id == "trace-401-abc"
 
