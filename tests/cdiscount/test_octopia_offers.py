@@ -495,42 +495,45 @@ def test_results_follow_a_next_link_on_a_short_page(rsps):
     assert query(rsps.calls[2].request)["pageIndex"] == ["2"]
 
 
-def test_results_asked_too_early_mean_not_finished(rsps):
-    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Integrated"})
+@pytest.mark.parametrize(
+    ("state", "detail", "finished", "rejected"),
+    [
+        # Results asked for too early: the package is not finished yet.
+        pytest.param(
+            "Integrated",
+            "The package integration is not finished",
+            False,
+            False,
+            id="asked-too-early-is-not-finished",
+        ),
+        # A rejected package without results is finished all the same.
+        pytest.param(
+            "Rejected",
+            "No result for this package",
+            True,
+            True,
+            id="rejected-without-results-is-finished",
+        ),
+    ],
+)
+def test_a_package_whose_results_are_refused(rsps, state, detail, finished, rejected):
+    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": state})
     rsps.get(
         RESULTS_URL,
         status=400,
         content_type=PROBLEM_JSON,
-        body=problem(400, "Bad Request", "The package integration is not finished"),
+        body=problem(400, "Bad Request", detail),
     )
 
     status = make_client().get_offer_package(PACKAGE_ID)
 
-    assert (status.state, status.finished, status.results, status.error_count) == (
-        "Integrated",
-        False,
-        (),
-        None,
-    )
-
-
-def test_rejected_package_without_results_is_finished_all_the_same(rsps):
-    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Rejected"})
-    rsps.get(
-        RESULTS_URL,
-        status=400,
-        content_type=PROBLEM_JSON,
-        body=problem(400, "Bad Request", "No result for this package"),
-    )
-
-    status = make_client().get_offer_package(PACKAGE_ID)
-
-    assert (status.finished, status.rejected, status.results, status.error_count) == (
-        True,
-        True,
-        (),
-        None,
-    )
+    assert (
+        status.state,
+        status.finished,
+        status.rejected,
+        status.results,
+        status.error_count,
+    ) == (state, finished, rejected, (), None)
 
 
 def test_results_repeating_a_page_are_malformed(rsps):
