@@ -86,6 +86,10 @@ def fault(code, text):
 TOKEN_FAULT = fault(
     "s:RequestTokenValidationError", "Your token does not exist, please renew your token id."
 )
+INTERNAL_FAULT = fault(
+    "s:InternalServiceFault",
+    "The server was unable to process the request due to an internal error.",
+)
 
 
 def business_error(message, errors_xml=""):
@@ -439,10 +443,7 @@ def test_auto_refresh_off_reports_the_stored_token_honestly(rsps):
 def test_internal_fault_is_a_server_error(rsps):
     add_soap(
         rsps,
-        fault(
-            "s:InternalServiceFault",
-            "The server was unable to process the request due to an internal error.",
-        ),
+        INTERNAL_FAULT,
         status=500,
     )
     with pytest.raises(errors.ServerError) as caught:

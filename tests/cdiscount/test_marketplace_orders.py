@@ -22,6 +22,7 @@ from channels.cdiscount import (
 )
 from tests.cdiscount.support import TokenLog, assert_no_secret
 from tests.cdiscount.test_marketplace_client import (
+    INTERNAL_FAULT,
     NEW_TOKEN,
     NS_CD,
     NS_MSG,
@@ -36,7 +37,6 @@ from tests.cdiscount.test_marketplace_client import (
     add_token_ok,
     assert_soap_request,
     children,
-    fault,
     make_client,
     q,
 )
@@ -522,10 +522,7 @@ GARBLED = order_list(small_order("B2")).replace("</s:Envelope>", "")
         ({"body": "", "status": 429, "headers": {"Retry-After": "120"}}, errors.RateLimitError),
         (
             {
-                "body": fault(
-                    "s:InternalServiceFault",
-                    "The server was unable to process the request due to an internal error.",
-                ),
+                "body": INTERNAL_FAULT,
                 "status": 500,
             },
             errors.ServerError,

@@ -54,6 +54,14 @@ def problem(status, title, detail=None, trace_id="00-4bf92f3577b34da6a3ce929d0e0
     return json.dumps(body)
 
 
+# What the API answers to a call made with an expired token.
+TOKEN_EXPIRED = {
+    "status": 401,
+    "content_type": PROBLEM_JSON,
+    "body": problem(401, "Unauthorized", "The token is expired"),
+}
+
+
 def make_client(**overrides):
     options = {
         "auth_url": AUTH_URL,
@@ -278,12 +286,7 @@ def test_without_token_and_auto_refresh_off_nothing_is_sent(rsps):
 
 
 def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
-    rsps.get(
-        SELLERS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired"),
-    )
+    rsps.get(SELLERS_URL, **TOKEN_EXPIRED)
     add_token_ok(rsps)
     rsps.get(SELLERS_URL, json=SELLER_ANSWER)
     tokens = TokenLog()

@@ -23,6 +23,7 @@ from tests.cdiscount.test_octopia_client import (
     PROBLEM_JSON,
     SECRETS,
     SELLER_ID,
+    TOKEN_EXPIRED,
     add_token_ok,
     make_client,
     problem,
@@ -289,12 +290,7 @@ def test_40000_offers_are_accepted(rsps):
 def test_token_expiring_between_batches_is_renewed_and_the_batch_resent(rsps):
     rsps.post(PACKAGES_URL, status=201, json={"packageId": PACKAGE_ID})
     rsps.post(REQUESTS_URL, status=202)
-    rsps.post(
-        REQUESTS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired"),
-    )
+    rsps.post(REQUESTS_URL, **TOKEN_EXPIRED)
     add_token_ok(rsps)
     rsps.post(REQUESTS_URL, status=202)
     rsps.patch(PACKAGE_URL, status=204)

@@ -27,6 +27,7 @@ from tests.cdiscount.test_octopia_client import (
     PROBLEM_JSON,
     SECRETS,
     SELLER_ID,
+    TOKEN_EXPIRED,
     add_token_ok,
     make_client,
     problem,
@@ -308,12 +309,7 @@ def test_a_server_ignoring_page_index_is_not_asked_forever(rsps):
 
 def test_token_expiring_mid_listing_is_renewed_once_and_the_listing_continues(rsps):
     add_page(rsps, [order_with(i) for i in range(100)])
-    rsps.get(
-        ORDERS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired"),
-    )
+    rsps.get(ORDERS_URL, **TOKEN_EXPIRED)
     add_token_ok(rsps)
     add_page(rsps, [order_with(i) for i in range(100, 105)])
     received = TokenLog()
