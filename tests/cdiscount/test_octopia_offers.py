@@ -26,7 +26,7 @@ from tests.cdiscount.test_octopia_client import (
     TOKEN_EXPIRED,
     add_token_ok,
     make_client,
-    problem,
+    problem_answer,
 )
 
 PACKAGES_URL = f"{API_URL}/offer-packages"
@@ -318,9 +318,7 @@ def test_server_error_mid_package_stops_before_ready(rsps, cdiscount_logs):
     rsps.post(REQUESTS_URL, status=202)
     rsps.post(
         REQUESTS_URL,
-        status=503,
-        content_type=PROBLEM_JSON,
-        body=problem(503, "Service Unavailable", trace_id="00-offers-trace-01"),
+        **problem_answer(503, "Service Unavailable", trace_id="00-offers-trace-01"),
     )
 
     with pytest.raises(errors.ServerError) as caught:
@@ -516,9 +514,7 @@ def test_a_package_whose_results_are_refused(rsps, state, detail, finished, reje
     rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": state})
     rsps.get(
         RESULTS_URL,
-        status=400,
-        content_type=PROBLEM_JSON,
-        body=problem(400, "Bad Request", detail),
+        **problem_answer(400, "Bad Request", detail),
     )
 
     status = make_client().get_offer_package(PACKAGE_ID)
@@ -544,9 +540,7 @@ def test_results_repeating_a_page_are_malformed(rsps):
 def test_unknown_package_is_rejected(rsps):
     rsps.get(
         PACKAGE_URL,
-        status=404,
-        content_type=PROBLEM_JSON,
-        body=problem(404, "Not Found", "Package not found"),
+        **problem_answer(404, "Not Found", "Package not found"),
     )
     with pytest.raises(errors.RejectedError) as caught:
         make_client().get_offer_package(PACKAGE_ID)
@@ -554,7 +548,7 @@ def test_unknown_package_is_rejected(rsps):
 
 
 def test_expired_token_while_polling_is_renewed_once(rsps):
-    rsps.get(PACKAGE_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "Unauthorized"))
+    rsps.get(PACKAGE_URL, **problem_answer(401, "Unauthorized"))
     add_token_ok(rsps)
     rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Ready"})
 
