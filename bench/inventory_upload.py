@@ -16,13 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import (
-    SimulatorProcess,
-    Timer,
-    bench_setup,
-    demo_octopia_account,
-    peak_rss_mb,
-)
+from _support import SimulatorProcess, Timer, bench_setup, demo_octopia_account, peak_rss_mb
 
 
 def ean13(n: int) -> str:

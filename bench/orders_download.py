@@ -11,13 +11,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import (
-    SimulatorProcess,
-    Timer,
-    bench_setup,
-    demo_octopia_account,
-    peak_rss_mb,
-)
+from _support import SimulatorProcess, Timer, bench_setup, demo_octopia_account, peak_rss_mb
 
 
 def main() -> int:
