@@ -1,5 +1,6 @@
 """Benchmark plumbing: a scratch database, the simulator in its own process, peak memory."""
 
+import argparse
 import os
 import resource
 import subprocess
@@ -9,6 +10,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cdiscount_bench"
+
+
+def bench_setup(*, count: str, default: int) -> argparse.Namespace:
+    """Reads the command line every benchmark takes (`--<count> N`, `--database-url`) and sets
+    Django up on that database."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument(f"--{count}", type=int, default=default)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    args = parser.parse_args()
+    setup_django(args.database_url)
+    return args
 
 
 def setup_django(database_url: str) -> None:

@@ -8,7 +8,6 @@ a Marketplace API zip of 40,000 offers (target <= 3 s) and its peak memory next 
 zip's (the peak must not grow with the catalogue).
 """
 
-import argparse
 import shutil
 import sys
 import tempfile
@@ -17,14 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import (
-    DEFAULT_DATABASE_URL,
-    SimulatorProcess,
-    Timer,
-    demo_octopia_account,
-    peak_rss_mb,
-    setup_django,
-)
+from _support import SimulatorProcess, Timer, bench_setup, demo_octopia_account, peak_rss_mb
 
 
 def ean13(n: int) -> str:
@@ -34,11 +26,7 @@ def ean13(n: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--products", type=int, default=100_000)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    args = parser.parse_args()
-    setup_django(args.database_url)
+    args = bench_setup(count="products", default=100_000)
 
     from channels.cdiscount import MarketplaceClient
     from channels.cdiscount.results import OfferUpdate

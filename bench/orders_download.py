@@ -7,27 +7,15 @@ with nothing new and how many order rows it wrote. Targets (issue: orders): firs
 <= 20 s and <= 250 MB on a 2-core machine; second run <= 1 s with no order written.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import (
-    DEFAULT_DATABASE_URL,
-    SimulatorProcess,
-    Timer,
-    demo_octopia_account,
-    peak_rss_mb,
-    setup_django,
-)
+from _support import SimulatorProcess, Timer, bench_setup, demo_octopia_account, peak_rss_mb
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    args = parser.parse_args()
-    setup_django(args.database_url)
+    args = bench_setup(count="orders", default=10_000)
 
     from django.db import connection
 

@@ -112,31 +112,24 @@ def test_expired_token_is_reported_and_not_refreshed_by_the_check(simulator, acc
     assert stored(account).access_token == token
 
 
-def test_server_error_ends_in_a_clear_message_and_keeps_the_token(simulator, account):
+@pytest.mark.parametrize(
+    ("fault", "options", "timeout", "message"),
+    [
+        pytest.param("server_error", {}, None, "try again in a few minutes", id="server"),
+        pytest.param("latency", {"seconds": 1.5}, 0.3, "could not be reached", id="timeout"),
+        pytest.param("malformed", {}, None, "could not be read", id="malformed"),
+    ],
+)
+def test_a_failed_get_token_ends_in_a_clear_message_and_keeps_the_token(
+    simulator, account, settings, fault, options, timeout, message
+):
+    if timeout is not None:
+        settings.CDISCOUNT_TIMEOUT = timeout
     old = with_old_token(account)
-    simulator.state.inject_fault("server_error", count=1)
+    simulator.state.inject_fault(fault, count=1, **options)
     result = account_get_token(account_id=account.pk)
     assert not result.ok
-    assert "try again in a few minutes" in result.message
-    assert stored(account).access_token == old
-
-
-def test_timeout_ends_in_a_clear_message_and_keeps_the_token(simulator, account, settings):
-    settings.CDISCOUNT_TIMEOUT = 0.3
-    old = with_old_token(account)
-    simulator.state.inject_fault("latency", count=1, seconds=1.5)
-    result = account_get_token(account_id=account.pk)
-    assert not result.ok
-    assert "could not be reached" in result.message
-    assert stored(account).access_token == old
-
-
-def test_malformed_answer_is_reported(simulator, account):
-    old = with_old_token(account)
-    simulator.state.inject_fault("malformed", count=1)
-    result = account_get_token(account_id=account.pk)
-    assert not result.ok
-    assert "could not be read" in result.message
+    assert message in result.message
     assert stored(account).access_token == old
 
 

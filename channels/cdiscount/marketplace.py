@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -71,6 +71,8 @@ from .results import (
     SellerInfo,
     Token,
 )
+
+_T = TypeVar("_T")
 
 # §M1: a token is valid 48 hours from its issue.
 TOKEN_LIFETIME = timedelta(hours=48)
@@ -144,13 +146,7 @@ class MarketplaceClient(BaseClient):
 
     def get_seller_info(self) -> SellerInfo:
         """GetSellerInformation: the token validity probe (§M3)."""
-        operation = "GetSellerInformation"
-        info = read_seller_info(self._soap_call(operation))
-        if info is None:
-            raise self._error(
-                MalformedResponseError, f"Marketplace {operation}: the result holds no Seller"
-            )
-        return info
+        return self._read_call("GetSellerInformation", read_seller_info, missing="Seller")
 
     def list_orders(
         self,
@@ -224,13 +220,7 @@ class MarketplaceClient(BaseClient):
 
     def list_carriers(self) -> list[Carrier]:
         """GetGlobalConfiguration (§M5): CarrierList/Carrier{CarrierId, DefaultURL, Name}."""
-        operation = "GetGlobalConfiguration"
-        carriers = read_carriers(self._soap_call(operation))
-        if carriers is None:
-            raise self._error(
-                MalformedResponseError, f"Marketplace {operation}: the result holds no CarrierList"
-            )
-        return carriers
+        return self._read_call("GetGlobalConfiguration", read_carriers, missing="CarrierList")
 
     # -- offers (§M6, §M7) ------------------------------------------------------------------
 
@@ -578,6 +568,17 @@ class MarketplaceClient(BaseClient):
             return self._read_soap_response(response, operation, label)
 
         return self._with_token(label, send)
+
+    def _read_call(
+        self, operation: str, read: Callable[[etree._Element], _T | None], *, missing: str
+    ) -> _T:
+        """A parameterless operation's result read by `read`; None from it is a broken answer."""
+        value = read(self._soap_call(operation))
+        if value is None:
+            raise self._error(
+                MalformedResponseError, f"Marketplace {operation}: the result holds no {missing}"
+            )
+        return value
 
     def _read_soap_response(
         self, response: requests.Response, operation: str, label: str

@@ -18,7 +18,8 @@ class _BadRequest(Exception):
     pass
 
 
-def _json_body(request: Request) -> dict[str, Any]:
+def _json_body(request: Request, allowed: set[str] | None = None) -> dict[str, Any]:
+    """The JSON object sent; with `allowed`, any other field is a bad request."""
     if not request.body.strip():
         return {}
     try:
@@ -27,6 +28,9 @@ def _json_body(request: Request) -> dict[str, Any]:
         raise _BadRequest(f"body is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
         raise _BadRequest("body must be a JSON object")
+    unknown = set(payload) - (set(payload) if allowed is None else allowed)
+    if unknown:
+        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
     return payload
 
 
@@ -43,10 +47,7 @@ def _list_faults(state: SimulatorState, request: Request) -> Response:
 
 
 def _add_fault(state: SimulatorState, request: Request) -> Response:
-    body = _json_body(request)
-    unknown = set(body) - {"kind", "count", "path_contains", "retry_after", "seconds"}
-    if unknown:
-        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    body = _json_body(request, {"kind", "count", "path_contains", "retry_after", "seconds"})
     try:
         state.inject_fault(
             body.get("kind", ""),
@@ -83,11 +84,8 @@ def _reset(state: SimulatorState, request: Request) -> Response:
 
 
 def _seed_orders(state: SimulatorState, request: Request) -> Response:
-    body = _json_body(request)
     allowed = {"api", "seller", "count", "status", "seed", "lines_per_order", "created_within"}
-    unknown = set(body) - allowed
-    if unknown:
-        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    body = _json_body(request, allowed)
     if not body.get("api") or not body.get("seller"):
         raise _BadRequest("api and seller are required")
     options: dict[str, Any] = {}
@@ -126,11 +124,7 @@ def _link_sellers(state: SimulatorState, request: Request) -> Response:
 
 
 def _list_orders(state: SimulatorState, request: Request) -> Response:
-    try:
-        orders = state.orders_for(*_api_and_seller(request))
-    except ValueError as exc:
-        raise _BadRequest(str(exc)) from exc
-    return Response.json(200, {"orders": _jsonable(orders)})
+    return _seller_records(request, state.orders_for, "orders")
 
 
 def _set_order_status(state: SimulatorState, request: Request, api: str, order_id: str) -> Response:
@@ -147,10 +141,7 @@ def _set_order_status(state: SimulatorState, request: Request, api: str, order_i
 
 
 def _autopilot(state: SimulatorState, request: Request) -> Response:
-    body = _json_body(request)
-    unknown = set(body) - {"enabled", "arrival_rate", "seed"}
-    if unknown:
-        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    body = _json_body(request, {"enabled", "arrival_rate", "seed"})
     enabled = body.get("enabled", state.autopilot)
     rate = body.get("arrival_rate")
     if not isinstance(enabled, bool):
@@ -164,27 +155,25 @@ def _autopilot(state: SimulatorState, request: Request) -> Response:
     return Response.json(200, {"autopilot": state.autopilot, "arrival_rate": state.arrival_rate})
 
 
-def _api_and_seller(request: Request) -> tuple[str, str]:
+def _seller_records(request: Request, read: Callable[[str, str], Any], key: str) -> Response:
+    """GET ?api=…&seller=…: what `read(api, seller)` holds, under `key`."""
     api, seller = request.query.get("api"), request.query.get("seller")
     if not api or not seller:
         raise _BadRequest("the api and seller query parameters are required")
-    return api, seller
+    try:
+        records = read(api, seller)
+    except ValueError as exc:
+        raise _BadRequest(str(exc)) from exc
+    return Response.json(200, {key: _jsonable(records)})
 
 
 def _list_offers(state: SimulatorState, request: Request) -> Response:
-    try:
-        offers = state.offers_for(*_api_and_seller(request))
-    except ValueError as exc:
-        raise _BadRequest(str(exc)) from exc
-    return Response.json(200, {"offers": _jsonable(offers)})
+    return _seller_records(request, state.offers_for, "offers")
 
 
 def _add_offer(state: SimulatorState, request: Request) -> Response:
-    body = _json_body(request)
     allowed = {"api", "seller", "sku", "ean", "quantity", "price", "shipping", "condition"}
-    unknown = set(body) - allowed
-    if unknown:
-        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    body = _json_body(request, allowed)
     missing = [name for name in ("api", "seller", "sku", "ean", "quantity") if name not in body]
     if missing:
         raise _BadRequest(f"missing fields: {missing}")
@@ -197,11 +186,7 @@ def _add_offer(state: SimulatorState, request: Request) -> Response:
 
 
 def _list_offer_packages(state: SimulatorState, request: Request) -> Response:
-    try:
-        packages = state.offer_packages(*_api_and_seller(request))
-    except ValueError as exc:
-        raise _BadRequest(str(exc)) from exc
-    return Response.json(200, {"packages": _jsonable(packages)})
+    return _seller_records(request, state.offer_packages, "packages")
 
 
 def _add_known_eans(state: SimulatorState, request: Request) -> Response:
@@ -219,10 +204,7 @@ def _add_known_eans(state: SimulatorState, request: Request) -> Response:
 
 
 def _ignore_offer_updates(state: SimulatorState, request: Request) -> Response:
-    body = _json_body(request)
-    unknown = set(body) - {"api", "seller", "sku", "count"}
-    if unknown:
-        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    body = _json_body(request, {"api", "seller", "sku", "count"})
     if not body.get("api") or not body.get("seller") or not body.get("sku"):
         raise _BadRequest("api, seller and sku are required")
     try:
@@ -235,10 +217,7 @@ def _ignore_offer_updates(state: SimulatorState, request: Request) -> Response:
 
 
 def _offer_package_settings(state: SimulatorState, request: Request) -> Response:
-    body = _json_body(request)
-    unknown = set(body) - {"package_integration_delay", "marketplace_pending_status"}
-    if unknown:
-        raise _BadRequest(f"unknown fields: {sorted(unknown)}")
+    body = _json_body(request, {"package_integration_delay", "marketplace_pending_status"})
     if "package_integration_delay" in body:
         try:
             state.package_integration_delay = body["package_integration_delay"]

@@ -1,14 +1,20 @@
 """MarketplaceClient against mocked HTTP: STS token (§M1), SOAP envelope (§M2), probe (§M3)."""
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 from lxml import etree
 
 from channels.cdiscount import MarketplaceClient, errors
-from tests.cdiscount.support import TokenLog, assert_no_secret
+from tests.cdiscount.support import (
+    TokenLog,
+    assert_no_secret,
+    assert_token_kept,
+    assert_token_replaced,
+    get_fresh_token,
+)
 
 STS_URL = "https://sts.cdiscount.com/users/httpIssue.svc/"
 SOAP_URL = "https://wsvc.cdiscount.com/MarketplaceAPIService.svc"
@@ -79,6 +85,10 @@ def fault(code, text):
 
 TOKEN_FAULT = fault(
     "s:RequestTokenValidationError", "Your token does not exist, please renew your token id."
+)
+INTERNAL_FAULT = fault(
+    "s:InternalServiceFault",
+    "The server was unable to process the request due to an internal error.",
 )
 
 
@@ -196,9 +206,7 @@ def test_get_token_uses_basic_auth_and_the_realm(rsps):
     received = TokenLog()
     client = make_client(token=None, token_store=received)
 
-    before = datetime.now(UTC)
-    token = client.get_token()
-    after = datetime.now(UTC)
+    token = get_fresh_token(client, value=NEW_TOKEN, lifetime=timedelta(hours=48))
 
     assert len(rsps.calls) == 1
     request = rsps.calls[0].request
@@ -209,11 +217,6 @@ def test_get_token_uses_basic_auth_and_the_realm(rsps):
     assert request.body is None
     assert request.req_kwargs["timeout"] == 7.0
 
-    assert token.value == NEW_TOKEN
-    assert before <= token.received_at <= after
-    assert token.received_at.utcoffset() == timedelta(0)
-    assert token.expires_at - token.received_at == timedelta(hours=48)
-    assert client.token == NEW_TOKEN
     assert received == [token]
 
 
@@ -402,9 +405,7 @@ def test_token_fault_refreshes_once_and_retries(rsps):
     ]
     assert_soap_request(rsps.calls[0].request, OLD_TOKEN)
     assert_soap_request(rsps.calls[2].request, NEW_TOKEN)
-    assert len(tokens) == 1
-    assert tokens[0].value == NEW_TOKEN
-    assert client.token == NEW_TOKEN
+    assert_token_replaced(client, tokens, NEW_TOKEN)
 
 
 def test_second_token_fault_raises(rsps, cdiscount_logs):
@@ -432,9 +433,7 @@ def test_auto_refresh_off_reports_the_stored_token_honestly(rsps):
     with pytest.raises(errors.TokenRejectedError) as caught:
         client.get_seller_info()
 
-    assert len(rsps.calls) == 1
-    assert tokens == []
-    assert client.token == OLD_TOKEN
+    assert_token_kept(rsps, client, tokens, OLD_TOKEN)
     assert caught.value.status == 500
     assert caught.value.cdiscount_message == (
         "Your token does not exist, please renew your token id."
@@ -444,10 +443,7 @@ def test_auto_refresh_off_reports_the_stored_token_honestly(rsps):
 def test_internal_fault_is_a_server_error(rsps):
     add_soap(
         rsps,
-        fault(
-            "s:InternalServiceFault",
-            "The server was unable to process the request due to an internal error.",
-        ),
+        INTERNAL_FAULT,
         status=500,
     )
     with pytest.raises(errors.ServerError) as caught:

@@ -18,6 +18,7 @@ from channels.cdiscount import (
 )
 from tests.cdiscount.support import assert_no_secret
 from tests.cdiscount.test_marketplace_client import (
+    INTERNAL_FAULT,
     NEW_TOKEN,
     NS_CD,
     OLD_TOKEN,
@@ -29,7 +30,6 @@ from tests.cdiscount.test_marketplace_client import (
     add_token_ok,
     assert_soap_request,
     children,
-    fault,
     make_client,
     q,
 )
@@ -548,10 +548,7 @@ def test_submit_token_fault_refreshes_once_and_resends(rsps):
 def test_submit_server_fault_is_transient(rsps):
     add_soap(
         rsps,
-        fault(
-            "s:InternalServiceFault",
-            "The server was unable to process the request due to an internal error.",
-        ),
+        INTERNAL_FAULT,
         status=500,
     )
     with pytest.raises(errors.ServerError):

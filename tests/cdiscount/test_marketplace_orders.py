@@ -22,6 +22,7 @@ from channels.cdiscount import (
 )
 from tests.cdiscount.support import TokenLog, assert_no_secret
 from tests.cdiscount.test_marketplace_client import (
+    INTERNAL_FAULT,
     NEW_TOKEN,
     NS_CD,
     NS_MSG,
@@ -36,7 +37,6 @@ from tests.cdiscount.test_marketplace_client import (
     add_token_ok,
     assert_soap_request,
     children,
-    fault,
     make_client,
     q,
 )
@@ -349,64 +349,64 @@ def test_list_orders_dates_are_paris_time_from_any_zone(rsps):
     ]
 
 
-def test_windows_across_the_start_of_summer_time(rsps):
-    for _ in range(3):
+@pytest.mark.parametrize(
+    ("updated_from", "updated_to", "windows"),
+    [
+        # 2026-03-29 02:00 Paris does not exist: that wall-clock day lasts 23 hours.
+        pytest.param(
+            paris(2026, 3, 28, 0, 0),
+            paris(2026, 3, 30, 12, 0),
+            [
+                (
+                    "2026-01-27T00:00:00",
+                    "2026-03-28T00:00:00",
+                    "2026-03-29T00:00:00",
+                    "2026-03-29T00:00:00",
+                ),
+                (
+                    "2026-01-28T00:00:00",
+                    "2026-03-29T00:00:00",
+                    "2026-03-30T00:00:00",
+                    "2026-03-30T00:00:00",
+                ),
+                (
+                    "2026-01-28T23:00:00",
+                    "2026-03-30T00:00:00",
+                    "2026-03-30T12:00:00",
+                    "2026-03-30T12:00:00",
+                ),
+            ],
+            id="start-of-summer-time",
+        ),
+        # 24 real hours after 2026-10-24 12:00 CEST is 2026-10-25 11:00 CET.
+        pytest.param(
+            paris(2026, 10, 24, 12, 0),
+            paris(2026, 10, 26, 6, 0),
+            [
+                (
+                    "2026-08-25T12:00:00",
+                    "2026-10-24T12:00:00",
+                    "2026-10-25T11:00:00",
+                    "2026-10-25T11:00:00",
+                ),
+                (
+                    "2026-08-26T12:00:00",
+                    "2026-10-25T11:00:00",
+                    "2026-10-26T06:00:00",
+                    "2026-10-26T06:00:00",
+                ),
+            ],
+            id="end-of-summer-time",
+        ),
+    ],
+)
+def test_windows_across_a_change_of_summer_time(rsps, updated_from, updated_to, windows):
+    for _ in windows:
         add_soap(rsps, order_list())
 
-    list(
-        make_client().list_orders(
-            updated_from=paris(2026, 3, 28, 0, 0), updated_to=paris(2026, 3, 30, 12, 0)
-        )
-    )
+    list(make_client().list_orders(updated_from=updated_from, updated_to=updated_to))
 
-    # 2026-03-29 02:00 Paris does not exist: that wall-clock day lasts 23 hours.
-    assert [window_of(call.request) for call in rsps.calls] == [
-        (
-            "2026-01-27T00:00:00",
-            "2026-03-28T00:00:00",
-            "2026-03-29T00:00:00",
-            "2026-03-29T00:00:00",
-        ),
-        (
-            "2026-01-28T00:00:00",
-            "2026-03-29T00:00:00",
-            "2026-03-30T00:00:00",
-            "2026-03-30T00:00:00",
-        ),
-        (
-            "2026-01-28T23:00:00",
-            "2026-03-30T00:00:00",
-            "2026-03-30T12:00:00",
-            "2026-03-30T12:00:00",
-        ),
-    ]
-
-
-def test_windows_across_the_end_of_summer_time(rsps):
-    for _ in range(2):
-        add_soap(rsps, order_list())
-
-    list(
-        make_client().list_orders(
-            updated_from=paris(2026, 10, 24, 12, 0), updated_to=paris(2026, 10, 26, 6, 0)
-        )
-    )
-
-    # 24 real hours after 2026-10-24 12:00 CEST is 2026-10-25 11:00 CET.
-    assert [window_of(call.request) for call in rsps.calls] == [
-        (
-            "2026-08-25T12:00:00",
-            "2026-10-24T12:00:00",
-            "2026-10-25T11:00:00",
-            "2026-10-25T11:00:00",
-        ),
-        (
-            "2026-08-26T12:00:00",
-            "2026-10-25T11:00:00",
-            "2026-10-26T06:00:00",
-            "2026-10-26T06:00:00",
-        ),
-    ]
+    assert [window_of(call.request) for call in rsps.calls] == windows
 
 
 @pytest.mark.parametrize(
@@ -522,10 +522,7 @@ GARBLED = order_list(small_order("B2")).replace("</s:Envelope>", "")
         ({"body": "", "status": 429, "headers": {"Retry-After": "120"}}, errors.RateLimitError),
         (
             {
-                "body": fault(
-                    "s:InternalServiceFault",
-                    "The server was unable to process the request due to an internal error.",
-                ),
+                "body": INTERNAL_FAULT,
                 "status": 500,
             },
             errors.ServerError,

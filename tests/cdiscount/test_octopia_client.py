@@ -10,7 +10,13 @@ import pytest
 import requests
 
 from channels.cdiscount import OctopiaClient, SellerInfo, Token, errors
-from tests.cdiscount.support import TokenLog, assert_no_secret
+from tests.cdiscount.support import (
+    TokenLog,
+    assert_no_secret,
+    assert_token_kept,
+    assert_token_replaced,
+    get_fresh_token,
+)
 
 AUTH_URL = "https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token"
 API_URL = "https://api.octopia-io.net/seller/v2"
@@ -46,6 +52,19 @@ def problem(status, title, detail=None, trace_id="00-4bf92f3577b34da6a3ce929d0e0
         body["detail"] = detail
     body["traceId"] = trace_id
     return json.dumps(body)
+
+
+def problem_answer(status, title, detail=None, **options):
+    """A mocked answer's status, content type and problem-details body, for rsps.get/post."""
+    return {
+        "status": status,
+        "content_type": PROBLEM_JSON,
+        "body": problem(status, title, detail, **options),
+    }
+
+
+# What the API answers to a call made with an expired token.
+TOKEN_EXPIRED = problem_answer(401, "Unauthorized", "The token is expired")
 
 
 def make_client(**overrides):
@@ -86,9 +105,7 @@ def test_get_token_posts_client_credentials_and_stores_the_token(rsps):
     received = TokenLog()
     client = make_client(token=None, token_store=received)
 
-    before = datetime.now(UTC)
-    token = client.get_token()
-    after = datetime.now(UTC)
+    token = get_fresh_token(client, value=NEW_TOKEN, lifetime=timedelta(seconds=7200))
 
     assert len(rsps.calls) == 1
     request = rsps.calls[0].request
@@ -104,12 +121,6 @@ def test_get_token_posts_client_credentials_and_stores_the_token(rsps):
     }
     assert request.req_kwargs["timeout"] == 12.5
 
-    assert token.value == NEW_TOKEN
-    assert before <= token.received_at <= after
-    assert token.received_at.tzinfo is not None
-    assert token.received_at.utcoffset() == timedelta(0)
-    assert token.expires_at - token.received_at == timedelta(seconds=7200)
-    assert client.token == NEW_TOKEN
     assert received == [token]
 
 
@@ -280,12 +291,7 @@ def test_without_token_and_auto_refresh_off_nothing_is_sent(rsps):
 
 
 def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
-    rsps.get(
-        SELLERS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired"),
-    )
+    rsps.get(SELLERS_URL, **TOKEN_EXPIRED)
     add_token_ok(rsps)
     rsps.get(SELLERS_URL, json=SELLER_ANSWER)
     tokens = TokenLog()
@@ -301,13 +307,11 @@ def test_expired_token_is_refreshed_once_and_the_call_retried(rsps):
     ]
     assert_api_request(rsps.calls[0].request, OLD_TOKEN)
     assert_api_request(rsps.calls[2].request, NEW_TOKEN)
-    assert len(tokens) == 1
-    assert tokens[0].value == NEW_TOKEN
-    assert client.token == NEW_TOKEN
+    assert_token_replaced(client, tokens, NEW_TOKEN)
 
 
 def test_a_rejected_token_is_replaced_by_the_one_the_store_holds(rsps):
-    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "No", "x"))
+    rsps.get(SELLERS_URL, **problem_answer(401, "No", "x"))
     rsps.get(SELLERS_URL, json=SELLER_ANSWER)
     now = datetime.now(UTC)
     shared = Token(value=NEW_TOKEN, expires_at=now + timedelta(hours=2), received_at=now)
@@ -333,10 +337,10 @@ def test_a_rejected_token_is_replaced_by_the_one_the_store_holds(rsps):
 
 
 def test_second_auth_failure_raises(rsps, cdiscount_logs):
-    unauthorized = problem(401, "Unauthorized", "Invalid token")
-    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
+    unauthorized = problem_answer(401, "Unauthorized", "Invalid token")
+    rsps.get(SELLERS_URL, **unauthorized)
     add_token_ok(rsps)
-    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
+    rsps.get(SELLERS_URL, **unauthorized)
     tokens = TokenLog()
 
     with pytest.raises(errors.TokenRejectedError) as caught:
@@ -350,7 +354,7 @@ def test_second_auth_failure_raises(rsps, cdiscount_logs):
 
 def test_freshly_fetched_token_rejected_is_not_fetched_again(rsps):
     add_token_ok(rsps)
-    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "Unauthorized"))
+    rsps.get(SELLERS_URL, **problem_answer(401, "Unauthorized"))
     with pytest.raises(errors.TokenRejectedError):
         make_client(token=None).get_seller_info()
     assert len(rsps.calls) == 2
@@ -359,9 +363,7 @@ def test_freshly_fetched_token_rejected_is_not_fetched_again(rsps):
 def test_auto_refresh_off_reports_the_stored_token_honestly(rsps, cdiscount_logs):
     rsps.get(
         SELLERS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired", trace_id="trace-401-abc"),
+        **problem_answer(401, "Unauthorized", "The token is expired", trace_id="trace-401-abc"),
     )
     tokens = TokenLog()
     client = make_client(auto_refresh=False, token_store=tokens)
@@ -369,9 +371,7 @@ def test_auto_refresh_off_reports_the_stored_token_honestly(rsps, cdiscount_logs
     with pytest.raises(errors.TokenRejectedError) as caught:
         client.get_seller_info()
 
-    assert len(rsps.calls) == 1
-    assert tokens == []
-    assert client.token == OLD_TOKEN
+    assert_token_kept(rsps, client, tokens, OLD_TOKEN)
     assert caught.value.cdiscount_message == "Unauthorized: The token is expired"
     assert caught.value.trace_id == "trace-401-abc"
 
@@ -395,9 +395,7 @@ def test_401_without_body_reads_www_authenticate(rsps):
 def test_403_wrong_seller_is_permission_denied_without_refresh(rsps, cdiscount_logs):
     rsps.get(
         SELLERS_URL,
-        status=403,
-        content_type=PROBLEM_JSON,
-        body=problem(
+        **problem_answer(
             403, "Forbidden", "Seller 98979 is not linked to this client", trace_id="trace-403"
         ),
     )
@@ -420,9 +418,7 @@ def test_403_wrong_seller_is_permission_denied_without_refresh(rsps, cdiscount_l
 def test_server_error(rsps, status):
     rsps.get(
         SELLERS_URL,
-        status=status,
-        content_type=PROBLEM_JSON,
-        body=problem(status, "Internal Server Error", trace_id="trace-5xx"),
+        **problem_answer(status, "Internal Server Error", trace_id="trace-5xx"),
     )
     client = make_client()
     with pytest.raises(errors.ServerError) as caught:
@@ -435,10 +431,8 @@ def test_server_error(rsps, status):
 def test_rate_limited_with_retry_after_seconds(rsps):
     rsps.get(
         SELLERS_URL,
-        status=429,
         headers={"Retry-After": "17"},
-        content_type=PROBLEM_JSON,
-        body=problem(429, "Too Many Requests"),
+        **problem_answer(429, "Too Many Requests"),
     )
     with pytest.raises(errors.RateLimitError) as caught:
         make_client().get_seller_info()
@@ -514,9 +508,7 @@ def test_answer_without_a_profile_is_malformed(rsps):
 def test_not_found_is_rejected_with_problem_details(rsps):
     rsps.get(
         SELLERS_URL,
-        status=404,
-        content_type=PROBLEM_JSON,
-        body=problem(404, "Not Found", "No seller profile", trace_id="trace-404"),
+        **problem_answer(404, "Not Found", "No seller profile", trace_id="trace-404"),
     )
     with pytest.raises(errors.RejectedError) as caught:
         make_client().get_seller_info()
@@ -550,9 +542,7 @@ def test_secrets_echoed_by_the_server_are_redacted(rsps, cdiscount_logs):
     """Even when Cdiscount quotes the token or the secret back, nothing leaks."""
     rsps.get(
         SELLERS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", f"Token {OLD_TOKEN} expired"),
+        **problem_answer(401, "Unauthorized", f"Token {OLD_TOKEN} expired"),
     )
     rsps.post(
         AUTH_URL,
@@ -582,7 +572,7 @@ def test_server_error_page_quoting_secrets_is_redacted(rsps, cdiscount_logs):
 
 
 def test_successful_calls_log_no_secret(rsps, cdiscount_logs):
-    rsps.get(SELLERS_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "Unauthorized"))
+    rsps.get(SELLERS_URL, **problem_answer(401, "Unauthorized"))
     add_token_ok(rsps)
     rsps.get(SELLERS_URL, json=SELLER_ANSWER)
     make_client().get_seller_info()

@@ -23,9 +23,10 @@ from tests.cdiscount.test_octopia_client import (
     PROBLEM_JSON,
     SECRETS,
     SELLER_ID,
+    TOKEN_EXPIRED,
     add_token_ok,
     make_client,
-    problem,
+    problem_answer,
 )
 
 PACKAGES_URL = f"{API_URL}/offer-packages"
@@ -289,12 +290,7 @@ def test_40000_offers_are_accepted(rsps):
 def test_token_expiring_between_batches_is_renewed_and_the_batch_resent(rsps):
     rsps.post(PACKAGES_URL, status=201, json={"packageId": PACKAGE_ID})
     rsps.post(REQUESTS_URL, status=202)
-    rsps.post(
-        REQUESTS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired"),
-    )
+    rsps.post(REQUESTS_URL, **TOKEN_EXPIRED)
     add_token_ok(rsps)
     rsps.post(REQUESTS_URL, status=202)
     rsps.patch(PACKAGE_URL, status=204)
@@ -322,9 +318,7 @@ def test_server_error_mid_package_stops_before_ready(rsps, cdiscount_logs):
     rsps.post(REQUESTS_URL, status=202)
     rsps.post(
         REQUESTS_URL,
-        status=503,
-        content_type=PROBLEM_JSON,
-        body=problem(503, "Service Unavailable", trace_id="00-offers-trace-01"),
+        **problem_answer(503, "Service Unavailable", trace_id="00-offers-trace-01"),
     )
 
     with pytest.raises(errors.ServerError) as caught:
@@ -495,42 +489,43 @@ def test_results_follow_a_next_link_on_a_short_page(rsps):
     assert query(rsps.calls[2].request)["pageIndex"] == ["2"]
 
 
-def test_results_asked_too_early_mean_not_finished(rsps):
-    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Integrated"})
+@pytest.mark.parametrize(
+    ("state", "detail", "finished", "rejected"),
+    [
+        # Results asked for too early: the package is not finished yet.
+        pytest.param(
+            "Integrated",
+            "The package integration is not finished",
+            False,
+            False,
+            id="asked-too-early-is-not-finished",
+        ),
+        # A rejected package without results is finished all the same.
+        pytest.param(
+            "Rejected",
+            "No result for this package",
+            True,
+            True,
+            id="rejected-without-results-is-finished",
+        ),
+    ],
+)
+def test_a_package_whose_results_are_refused(rsps, state, detail, finished, rejected):
+    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": state})
     rsps.get(
         RESULTS_URL,
-        status=400,
-        content_type=PROBLEM_JSON,
-        body=problem(400, "Bad Request", "The package integration is not finished"),
+        **problem_answer(400, "Bad Request", detail),
     )
 
     status = make_client().get_offer_package(PACKAGE_ID)
 
-    assert (status.state, status.finished, status.results, status.error_count) == (
-        "Integrated",
-        False,
-        (),
-        None,
-    )
-
-
-def test_rejected_package_without_results_is_finished_all_the_same(rsps):
-    rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Rejected"})
-    rsps.get(
-        RESULTS_URL,
-        status=400,
-        content_type=PROBLEM_JSON,
-        body=problem(400, "Bad Request", "No result for this package"),
-    )
-
-    status = make_client().get_offer_package(PACKAGE_ID)
-
-    assert (status.finished, status.rejected, status.results, status.error_count) == (
-        True,
-        True,
-        (),
-        None,
-    )
+    assert (
+        status.state,
+        status.finished,
+        status.rejected,
+        status.results,
+        status.error_count,
+    ) == (state, finished, rejected, (), None)
 
 
 def test_results_repeating_a_page_are_malformed(rsps):
@@ -545,9 +540,7 @@ def test_results_repeating_a_page_are_malformed(rsps):
 def test_unknown_package_is_rejected(rsps):
     rsps.get(
         PACKAGE_URL,
-        status=404,
-        content_type=PROBLEM_JSON,
-        body=problem(404, "Not Found", "Package not found"),
+        **problem_answer(404, "Not Found", "Package not found"),
     )
     with pytest.raises(errors.RejectedError) as caught:
         make_client().get_offer_package(PACKAGE_ID)
@@ -555,7 +548,7 @@ def test_unknown_package_is_rejected(rsps):
 
 
 def test_expired_token_while_polling_is_renewed_once(rsps):
-    rsps.get(PACKAGE_URL, status=401, content_type=PROBLEM_JSON, body=problem(401, "Unauthorized"))
+    rsps.get(PACKAGE_URL, **problem_answer(401, "Unauthorized"))
     add_token_ok(rsps)
     rsps.get(PACKAGE_URL, json={"packageId": PACKAGE_ID, "state": "Ready"})
 

@@ -27,9 +27,11 @@ from tests.cdiscount.test_octopia_client import (
     PROBLEM_JSON,
     SECRETS,
     SELLER_ID,
+    TOKEN_EXPIRED,
     add_token_ok,
     make_client,
     problem,
+    problem_answer,
 )
 
 ORDERS_URL = f"{API_URL}/orders"
@@ -308,12 +310,7 @@ def test_a_server_ignoring_page_index_is_not_asked_forever(rsps):
 
 def test_token_expiring_mid_listing_is_renewed_once_and_the_listing_continues(rsps):
     add_page(rsps, [order_with(i) for i in range(100)])
-    rsps.get(
-        ORDERS_URL,
-        status=401,
-        content_type=PROBLEM_JSON,
-        body=problem(401, "Unauthorized", "The token is expired"),
-    )
+    rsps.get(ORDERS_URL, **TOKEN_EXPIRED)
     add_token_ok(rsps)
     add_page(rsps, [order_with(i) for i in range(100, 105)])
     received = TokenLog()
@@ -337,10 +334,10 @@ def test_token_expiring_mid_listing_is_renewed_once_and_the_listing_continues(rs
 
 def test_second_401_mid_listing_raises(rsps, cdiscount_logs):
     add_page(rsps, [order_with(i) for i in range(100)])
-    unauthorized = problem(401, "Unauthorized", f"Token {OLD_TOKEN} revoked")
-    rsps.get(ORDERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
+    unauthorized = problem_answer(401, "Unauthorized", f"Token {OLD_TOKEN} revoked")
+    rsps.get(ORDERS_URL, **unauthorized)
     add_token_ok(rsps)
-    rsps.get(ORDERS_URL, status=401, content_type=PROBLEM_JSON, body=unauthorized)
+    rsps.get(ORDERS_URL, **unauthorized)
     listing = make_client().list_orders(updated_from=FROM, updated_to=TO)
     seen = []
     with pytest.raises(errors.TokenRejectedError) as caught:
@@ -685,9 +682,7 @@ def test_get_order_wrapped_in_items_is_tolerated(rsps):
 def test_get_order_unknown_is_rejected(rsps):
     rsps.get(
         f"{ORDERS_URL}/NOPE",
-        status=404,
-        content_type=PROBLEM_JSON,
-        body=problem(404, "Not Found", "Order NOPE not found", trace_id="trace-404"),
+        **problem_answer(404, "Not Found", "Order NOPE not found", trace_id="trace-404"),
     )
     with pytest.raises(errors.RejectedError) as caught:
         make_client().get_order("NOPE")
@@ -706,7 +701,7 @@ def test_get_order_malformed(rsps, body):
 
 def test_get_order_refreshes_an_expired_token(rsps):
     url = f"{ORDERS_URL}/SCID01261127083000AB12"
-    rsps.get(url, status=401, content_type=PROBLEM_JSON, body=problem(401, "Unauthorized"))
+    rsps.get(url, **problem_answer(401, "Unauthorized"))
     add_token_ok(rsps)
     rsps.get(url, json=PAID_ORDER)
     assert make_client().get_order("SCID01261127083000AB12").paid is True
@@ -742,9 +737,7 @@ def test_accept_and_refuse_post_the_approval_status(rsps, method, approval, stat
 def test_accept_in_the_wrong_state_is_rejected(rsps, cdiscount_logs):
     rsps.post(
         f"{ORDERS_URL}/SCID01261127083000AB12/approval-status",
-        status=400,
-        content_type=PROBLEM_JSON,
-        body=problem(
+        **problem_answer(
             400, "Bad Request", "Order is not in WaitingAcceptance status", trace_id="trace-acc"
         ),
     )
@@ -757,7 +750,7 @@ def test_accept_in_the_wrong_state_is_rejected(rsps, cdiscount_logs):
 
 def test_accept_refreshes_an_expired_token_once(rsps):
     url = f"{ORDERS_URL}/SCID01261127091500CD34/approval-status"
-    rsps.post(url, status=401, content_type=PROBLEM_JSON, body=problem(401, "Unauthorized"))
+    rsps.post(url, **problem_answer(401, "Unauthorized"))
     add_token_ok(rsps)
     rsps.post(url, status=204)
     make_client().accept_order(mapped(UNPAID_ORDER))
@@ -847,9 +840,9 @@ def test_ship_an_order_with_no_seller_line_is_refused_locally(rsps):
 def test_ship_refused_by_octopia(rsps):
     rsps.post(
         SHIPMENTS_URL,
-        status=400,
-        content_type=PROBLEM_JSON,
-        body=problem(400, "Bad Request", "Order line 1 is not InPreparation", trace_id="t-ship"),
+        **problem_answer(
+            400, "Bad Request", "Order line 1 is not InPreparation", trace_id="t-ship"
+        ),
     )
     with pytest.raises(errors.RejectedError) as caught:
         make_client().ship_order(

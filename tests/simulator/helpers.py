@@ -52,13 +52,7 @@ def octopia_get(
     seller_id: str | None = DEMO_OCTOPIA["seller_id"],
     **kwargs,
 ) -> requests.Response:
-    headers = {"Accept": "application/json"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    if seller_id is not None:
-        headers["SellerId"] = seller_id
-    kwargs.setdefault("timeout", TIMEOUT)
-    return requests.get(sim.urls["CDISCOUNT_API_URL"] + path, headers=headers, **kwargs)
+    return octopia_call(sim, "GET", path, token, seller_id=seller_id, **kwargs)
 
 
 def sts_response(
@@ -191,14 +185,7 @@ def octopia_post(
     payload,
     seller_id: str = DEMO_OCTOPIA["seller_id"],
 ) -> requests.Response:
-    headers = {
-        "Accept": "application/json",
-        "Authorization": f"Bearer {token}",
-        "SellerId": seller_id,
-    }
-    return requests.post(
-        sim.urls["CDISCOUNT_API_URL"] + path, json=payload, headers=headers, timeout=TIMEOUT
-    )
+    return octopia_call(sim, "POST", path, token, payload, seller_id=seller_id)
 
 
 def el(name: str, *children, text: str | None = None, namespace: str = CDISCOUNT):
@@ -225,28 +212,26 @@ def octopia_call(
     sim: SimulatorServer,
     method: str,
     path: str,
-    token: str,
+    token: str | None,
     payload=None,
     *,
-    seller_id: str = DEMO_OCTOPIA["seller_id"],
+    seller_id: str | None = DEMO_OCTOPIA["seller_id"],
     headers: dict[str, str] | None = None,
     **kwargs,
 ) -> requests.Response:
-    """Any Octopia API call; the JSON `payload`, when given, is the body."""
-    all_headers = {
-        "Accept": "application/json",
-        "Authorization": f"Bearer {token}",
-        "SellerId": seller_id,
-        **(headers or {}),
-    }
+    """Any Octopia API call; the JSON `payload`, when given, is the body. A None token or
+    Seller ID leaves that header out."""
+    all_headers = {"Accept": "application/json"}
+    if token is not None:
+        all_headers["Authorization"] = f"Bearer {token}"
+    if seller_id is not None:
+        all_headers["SellerId"] = seller_id
+    all_headers.update(headers or {})
     if payload is not None:
         kwargs["json"] = payload
+    kwargs.setdefault("timeout", TIMEOUT)
     return requests.request(
-        method,
-        sim.urls["CDISCOUNT_API_URL"] + path,
-        headers=all_headers,
-        timeout=TIMEOUT,
-        **kwargs,
+        method, sim.urls["CDISCOUNT_API_URL"] + path, headers=all_headers, **kwargs
     )
 
 

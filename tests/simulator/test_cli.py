@@ -42,8 +42,25 @@ def stop(process: subprocess.Popen, signal_number: int = signal.SIGINT) -> str:
     return out
 
 
+def banner_urls(banner: str) -> dict[str, str]:
+    return dict(re.findall(r"(CDISCOUNT_\w+_URL)=(\S+)", banner))
+
+
+def demo_octopia_token(urls: dict[str, str]) -> dict:
+    """The token answer for the demo Octopia credentials the banner shows."""
+    return requests.post(
+        urls["CDISCOUNT_AUTH_URL"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "demo-client",
+            "client_secret": "demo-secret",
+        },
+        timeout=5,
+    ).json()
+
+
 def check_banner_and_serve(banner: str, expected_lifetime: int) -> None:
-    urls = dict(re.findall(r"(CDISCOUNT_\w+_URL)=(\S+)", banner))
+    urls = banner_urls(banner)
     assert set(urls) == {
         "CDISCOUNT_AUTH_URL",
         "CDISCOUNT_API_URL",
@@ -52,16 +69,7 @@ def check_banner_and_serve(banner: str, expected_lifetime: int) -> None:
     }
     for credential in ("demo-client", "demo-secret", "98979", "demo-api", "demo-password"):
         assert credential in banner
-    response = requests.post(
-        urls["CDISCOUNT_AUTH_URL"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "demo-client",
-            "client_secret": "demo-secret",
-        },
-        timeout=5,
-    )
-    assert response.json()["expires_in"] == expected_lifetime
+    assert demo_octopia_token(urls)["expires_in"] == expected_lifetime
     sts = requests.get(
         urls["CDISCOUNT_STS_URL"],
         params={"realm": urls["CDISCOUNT_SOAP_URL"]},
@@ -72,7 +80,7 @@ def check_banner_and_serve(banner: str, expected_lifetime: int) -> None:
 
 
 def check_demo_orders(banner: str, autopilot: bool) -> None:
-    urls = dict(re.findall(r"(CDISCOUNT_\w+_URL)=(\S+)", banner))
+    urls = banner_urls(banner)
     base = urls["CDISCOUNT_SOAP_URL"].removesuffix("/MarketplaceAPIService.svc")
     assert "Demo orders: 36 Octopia, 36 Marketplace" in banner
     status = requests.get(f"{base}/_simulator/", timeout=5).json()
@@ -83,15 +91,7 @@ def check_demo_orders(banner: str, autopilot: bool) -> None:
         ).json()["orders"]
         assert len(orders) >= 36
         assert len({order["status"] for order in orders}) >= 5
-    token = requests.post(
-        urls["CDISCOUNT_AUTH_URL"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "demo-client",
-            "client_secret": "demo-secret",
-        },
-        timeout=5,
-    ).json()["access_token"]
+    token = demo_octopia_token(urls)["access_token"]
     listed = requests.get(
         urls["CDISCOUNT_API_URL"] + "/orders",
         params={"pageSize": 100},

@@ -22,13 +22,20 @@ from .helpers import (
 DISPATCHER = "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher"
 
 
-def test_server_error_on_the_octopia_api_is_a_500_problem(simulator):
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [
+        pytest.param("server_error", 500, id="server-error-is-500"),
+        pytest.param("expired_token", 401, id="expired-token-is-401"),
+    ],
+)
+def test_a_fault_on_the_octopia_api_is_a_problem_once(simulator, fault, status):
     token = octopia_token(simulator)
-    simulator.state.inject_fault("server_error")
+    simulator.state.inject_fault(fault)
 
     response = octopia_get(simulator, "/sellers", token)
 
-    assert response.status_code == 500
+    assert response.status_code == status
     assert response.headers["Content-Type"].startswith("application/problem+json")
     assert response.json()["traceId"]
     assert octopia_get(simulator, "/sellers", token).status_code == 200
@@ -197,17 +204,6 @@ def test_malformed_applies_to_an_error_answer_too(simulator):
     assert response.status_code == 200
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.text)
-
-
-def test_expired_token_on_octopia_is_401(simulator):
-    token = octopia_token(simulator)
-    simulator.state.inject_fault("expired_token")
-
-    response = octopia_get(simulator, "/sellers", token)
-
-    assert response.status_code == 401
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert octopia_get(simulator, "/sellers", token).status_code == 200
 
 
 def test_expired_token_on_soap_is_a_token_fault(simulator):

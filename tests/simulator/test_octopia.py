@@ -74,34 +74,25 @@ def test_token_with_bad_credentials_is_401_invalid_client(simulator, client_id, 
     }
 
 
-def test_token_sent_as_json_is_refused(simulator):
+@pytest.mark.parametrize(
+    ("encoding", "grant_type", "error"),
+    [
+        pytest.param("json", "client_credentials", "invalid_request", id="sent-as-json"),
+        pytest.param("data", "password", "unsupported_grant_type", id="another-grant-type"),
+    ],
+)
+def test_token_request_of_another_shape_is_refused(simulator, encoding, grant_type, error):
+    fields = {
+        "grant_type": grant_type,
+        "client_id": DEMO_OCTOPIA["client_id"],
+        "client_secret": DEMO_OCTOPIA["client_secret"],
+    }
     response = requests.post(
-        simulator.urls["CDISCOUNT_AUTH_URL"],
-        json={
-            "grant_type": "client_credentials",
-            "client_id": DEMO_OCTOPIA["client_id"],
-            "client_secret": DEMO_OCTOPIA["client_secret"],
-        },
-        timeout=TIMEOUT,
+        simulator.urls["CDISCOUNT_AUTH_URL"], **{encoding: fields}, timeout=TIMEOUT
     )
 
     assert response.status_code == 400
-    assert response.json()["error"] == "invalid_request"
-
-
-def test_token_with_another_grant_type_is_refused(simulator):
-    response = requests.post(
-        simulator.urls["CDISCOUNT_AUTH_URL"],
-        data={
-            "grant_type": "password",
-            "client_id": DEMO_OCTOPIA["client_id"],
-            "client_secret": DEMO_OCTOPIA["client_secret"],
-        },
-        timeout=TIMEOUT,
-    )
-
-    assert response.status_code == 400
-    assert response.json()["error"] == "unsupported_grant_type"
+    assert response.json()["error"] == error
 
 
 def test_token_endpoint_only_takes_post(simulator):
