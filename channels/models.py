@@ -103,6 +103,29 @@ class CdiscountAccount(models.Model):
     enable_order_fulfillment_upload = models.BooleanField(
         _("Enable Order Fulfillment Upload"), default=False
     )
+    # Guards: an offer that trips one is held, not sent (docs/architecture.md, Guards).
+    guard_min_price = models.DecimalField(
+        _("Minimum price"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    guard_max_drop = models.PositiveSmallIntegerField(
+        _("Maximum price drop"),
+        null=True,
+        blank=True,
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    guard_breaker = models.PositiveSmallIntegerField(
+        _("Catalogue breaker"),
+        null=True,
+        blank=True,
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     # Account health: repeated authentication failures pause automatic sync (PRODUCT.md §7).
     auth_failures = models.PositiveIntegerField(default=0)
     sync_paused_at = models.DateTimeField(null=True, blank=True)
@@ -214,6 +237,20 @@ class Product(models.Model):
         _("price on Cdiscount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     excluded = models.BooleanField(_("excluded from Cdiscount"), default=False)
+    guard_min_price = models.DecimalField(
+        _("minimum price"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    guard_max_drop = models.PositiveSmallIntegerField(
+        _("maximum price drop"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     # What Cdiscount last accepted
     accepted_quantity = models.PositiveIntegerField(null=True, blank=True)
     accepted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -249,6 +286,44 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.sku
+
+
+class HeldOffer(models.Model):
+    """An offer the guards kept from an upload, and the seller's decision on it.
+
+    Held: not sent, listed on the Products page. Released: sent by the next upload as it was
+    held, despite the guards, once. Discarded: not sent while the product's offer stays as it
+    was held; a change of its quantity or price is judged afresh (docs/architecture.md, Guards).
+    """
+
+    class Reason(models.TextChoices):
+        MIN_PRICE = "min_price", _("below the minimum price")
+        PRICE_DROP = "price_drop", _("price drop")
+        CATALOGUE = "catalogue", _("catalogue breaker")
+
+    class State(models.TextChoices):
+        HELD = "held", _("held")
+        RELEASED = "released", _("released")
+        DISCARDED = "discarded", _("discarded")
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="held_offer")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.HELD)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    quantity = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # The figures of the sentence shown to the seller (money and percentages as strings).
+    figures = models.JSONField(default=dict, blank=True)
+    held_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["product__sku"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.state}"
 
 
 class OfferPackage(models.Model):
