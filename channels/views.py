@@ -1,6 +1,5 @@
 """Thin views: scoping, forms, one POST URL per action, Post/Redirect/Get with messages."""
 
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
