@@ -81,6 +81,9 @@ def test_a_price_drop_is_held_then_released_from_the_products_page(
     sentence = "held: price 4.99 € is 75 % below the last accepted 19.90 €"
     assert sentence in page(alice_client, account)
     assert sentence in page(alice_client, account, name="inventory_preview")
+    mug = Product.objects.get(sku="MUG")
+    edit = reverse("channels:product_edit", args=[account.company_id, mug.pk])
+    assert sentence in alice_client.get(edit).content.decode().replace(NBSP, " ")
     french = page(alice_client, account, language="fr")
     assert "retenue : le prix 4,99 € est 75 % sous le dernier prix accepté 19,90 €" in french
 
