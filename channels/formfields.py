@@ -60,6 +60,18 @@ class EuroAmountField(forms.DecimalField):
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+def min_price_field(label) -> EuroAmountField:
+    """A guard's minimum price: optional, above 0."""
+    return EuroAmountField(
+        label=label,
+        max_digits=10,
+        min_value=Decimal("0.01"),
+        max_value=MAX_PRICE,
+        required=False,
+        error_messages=dict.fromkeys(EuroAmountField.MESSAGE_KEYS, MIN_PRICE_MESSAGE),
+    )
+
+
 class GuardPercentField(forms.IntegerField):
     """A guard's whole percentage, 1 to 100, optional; "30 %" is read as 30."""
 

@@ -5,7 +5,6 @@ imports call too; forms never import services.
 """
 
 import unicodedata
-from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -16,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .formfields import (
     MAX_PRICE,
-    MIN_PRICE_MESSAGE,
     SAFETY_QTY_MESSAGE,
     EuroAmountField,
     GuardPercentField,
+    min_price_field,
 )
 from .models import (
     MAX_SAFETY_QTY,
@@ -85,14 +84,7 @@ class GeneralSettingsForm(forms.ModelForm):
     )
     shipping_fee = EuroAmountField(label=_("Shipping Fee"))
     additional_shipping_fee = EuroAmountField(label=_("Additional Shipping Fee"))
-    guard_min_price = EuroAmountField(
-        label=_("Minimum price"),
-        max_digits=10,
-        min_value=Decimal("0.01"),
-        max_value=MAX_PRICE,
-        required=False,
-        error_messages=dict.fromkeys(EuroAmountField.MESSAGE_KEYS, MIN_PRICE_MESSAGE),
-    )
+    guard_min_price = min_price_field(_("Minimum price"))
     guard_max_drop = GuardPercentField(
         label=_("Maximum price drop"),
         message=_(
@@ -252,14 +244,7 @@ class ProductOverridesForm(forms.ModelForm):
         required=False,
         error_messages=dict.fromkeys(EuroAmountField.MESSAGE_KEYS, PRICE_MESSAGE),
     )
-    guard_min_price = EuroAmountField(
-        label=_("minimum price"),
-        max_digits=10,
-        min_value=Decimal("0.01"),
-        max_value=MAX_PRICE,
-        required=False,
-        error_messages=dict.fromkeys(EuroAmountField.MESSAGE_KEYS, MIN_PRICE_MESSAGE),
-    )
+    guard_min_price = min_price_field(_("minimum price"))
     guard_max_drop = GuardPercentField(
         label=_("maximum price drop"),
         message=_(

@@ -53,6 +53,29 @@ class CdiscountApi(models.TextChoices):
     MARKETPLACE = "marketplace", _("Cdiscount Marketplace API (legacy)")
 
 
+def guard_min_price_field(label) -> models.DecimalField:
+    """A guard's minimum price (account or product); blank: only a price of 0 is held."""
+    return models.DecimalField(
+        label,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+
+def guard_percent_field(label, **default) -> models.PositiveSmallIntegerField:
+    """A guard's whole percentage, 1 to 100; blank turns it off (or defers to the account)."""
+    return models.PositiveSmallIntegerField(
+        label,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        **default,
+    )
+
+
 class CdiscountAccount(models.Model):
     """A company's Cdiscount connection: the General Settings page (PRODUCT.md §1-§2)."""
 
@@ -104,28 +127,9 @@ class CdiscountAccount(models.Model):
         _("Enable Order Fulfillment Upload"), default=False
     )
     # Guards: an offer that trips one is held, not sent (docs/architecture.md, Guards).
-    guard_min_price = models.DecimalField(
-        _("Minimum price"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
-    guard_max_drop = models.PositiveSmallIntegerField(
-        _("Maximum price drop"),
-        null=True,
-        blank=True,
-        default=30,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-    )
-    guard_breaker = models.PositiveSmallIntegerField(
-        _("Catalogue breaker"),
-        null=True,
-        blank=True,
-        default=20,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-    )
+    guard_min_price = guard_min_price_field(_("Minimum price"))
+    guard_max_drop = guard_percent_field(_("Maximum price drop"), default=30)
+    guard_breaker = guard_percent_field(_("Catalogue breaker"), default=20)
     # Account health: repeated authentication failures pause automatic sync (PRODUCT.md §7).
     auth_failures = models.PositiveIntegerField(default=0)
     sync_paused_at = models.DateTimeField(null=True, blank=True)
@@ -237,20 +241,8 @@ class Product(models.Model):
         _("price on Cdiscount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     excluded = models.BooleanField(_("excluded from Cdiscount"), default=False)
-    guard_min_price = models.DecimalField(
-        _("minimum price"),
-        max_digits=10,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0.01"))],
-    )
-    guard_max_drop = models.PositiveSmallIntegerField(
-        _("maximum price drop"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(100)],
-    )
+    guard_min_price = guard_min_price_field(_("minimum price"))
+    guard_max_drop = guard_percent_field(_("maximum price drop"))
     # What Cdiscount last accepted
     accepted_quantity = models.PositiveIntegerField(null=True, blank=True)
     accepted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
