@@ -5,7 +5,6 @@ imports call too; forms never import services.
 """
 
 import unicodedata
-from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -14,7 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .formfields import SAFETY_QTY_MESSAGE, EuroAmountField
+from .formfields import (
+    MAX_PRICE,
+    SAFETY_QTY_MESSAGE,
+    EuroAmountField,
+    GuardPercentField,
+    min_price_field,
+)
 from .models import (
     MAX_SAFETY_QTY,
     CdiscountAccount,
@@ -28,8 +33,10 @@ from .models import (
 from .selectors import carriers_for_account
 from .services.csv_import import csv_import_max_bytes, file_too_large_sentence
 from .validators import (
+    PRICE_MESSAGE,
     ShipmentInput,
     ascii_digits,
+    product_price_clean,
     shipment_carrier_clean,
     shipment_row_fields,
     shipment_ship_date_clean,
@@ -77,6 +84,21 @@ class GeneralSettingsForm(forms.ModelForm):
     )
     shipping_fee = EuroAmountField(label=_("Shipping Fee"))
     additional_shipping_fee = EuroAmountField(label=_("Additional Shipping Fee"))
+    guard_min_price = min_price_field(_("Minimum price"))
+    guard_max_drop = GuardPercentField(
+        label=_("Maximum price drop"),
+        message=_(
+            "Enter a whole percentage from 1 to 100, for example 30 (100: any drop); leave "
+            "blank to turn this guard off."
+        ),
+    )
+    guard_breaker = GuardPercentField(
+        label=_("Catalogue breaker"),
+        message=_(
+            "Enter a whole percentage from 1 to 100, for example 20; leave blank to turn the "
+            "breaker off."
+        ),
+    )
 
     class Meta:
         model = CdiscountAccount
@@ -95,6 +117,9 @@ class GeneralSettingsForm(forms.ModelForm):
             "allow_unpaid_order",
             "enable_order_fulfillment_upload",
             "accept_orders_automatically",
+            "guard_min_price",
+            "guard_max_drop",
+            "guard_breaker",
         ]
         help_texts = {
             "username": _(
@@ -216,13 +241,25 @@ class ProductOverridesForm(forms.ModelForm):
     cdiscount_price = EuroAmountField(
         label=_("price on Cdiscount"),
         max_digits=10,
-        max_value=Decimal("99999999.99"),
+        max_value=MAX_PRICE,
         required=False,
+        error_messages=dict.fromkeys(EuroAmountField.MESSAGE_KEYS, PRICE_MESSAGE),
+    )
+    guard_min_price = min_price_field(_("minimum price"))
+    guard_max_drop = GuardPercentField(
+        label=_("maximum price drop"),
+        message=_(
+            "Enter a whole percentage from 1 to 100, for example 30 (100: any drop); leave "
+            "blank to use the Guards of General Settings."
+        ),
     )
 
     class Meta:
         model = Product
-        fields = ["safety_qty", "cdiscount_price", "excluded"]
+        fields = ["safety_qty", "cdiscount_price", "excluded", "guard_min_price", "guard_max_drop"]
+
+    def clean_cdiscount_price(self):
+        return product_price_clean(self.cleaned_data["cdiscount_price"])
 
 
 class CompanyForm(forms.ModelForm):
@@ -365,6 +402,27 @@ SETTINGS_PANELS = (
             ),
         ),
     ),
+    (
+        "guards",
+        _("Guards"),
+        (
+            (
+                "guard_min_price",
+                _("An offer priced below it is held, not sent. A price of 0 is never sent."),
+            ),
+            (
+                "guard_max_drop",
+                _("An offer whose price falls more than this below the last accepted is held."),
+            ),
+            (
+                "guard_breaker",
+                _(
+                    "An upload taking more than this share of your in-stock offers to 0 is held "
+                    "whole."
+                ),
+            ),
+        ),
+    ),
 )
 
 
@@ -391,6 +449,8 @@ def settings_panels(account: CdiscountAccount, form: GeneralSettingsForm | None 
                 row.update(kind="bool", value=getattr(account, name))
             elif isinstance(model_field, models.DecimalField):
                 row.update(kind="money", value=getattr(account, name))
+            elif name in ("guard_max_drop", "guard_breaker"):
+                row.update(kind="percent", value=getattr(account, name))
             else:
                 row.update(kind="text", value=getattr(account, name))
             rows.append(row)

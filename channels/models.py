@@ -53,6 +53,29 @@ class CdiscountApi(models.TextChoices):
     MARKETPLACE = "marketplace", _("Cdiscount Marketplace API (legacy)")
 
 
+def guard_min_price_field(label) -> models.DecimalField:
+    """A guard's minimum price (account or product); blank: only a price of 0 is held."""
+    return models.DecimalField(
+        label,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+
+def guard_percent_field(label, **default) -> models.PositiveSmallIntegerField:
+    """A guard's whole percentage, 1 to 100; blank turns it off (or defers to the account)."""
+    return models.PositiveSmallIntegerField(
+        label,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        **default,
+    )
+
+
 class CdiscountAccount(models.Model):
     """A company's Cdiscount connection: the General Settings page (PRODUCT.md §1-§2)."""
 
@@ -108,6 +131,10 @@ class CdiscountAccount(models.Model):
     accept_orders_automatically = models.BooleanField(
         _("Accept orders automatically"), default=True
     )
+    # Guards: an offer that trips one is held, not sent (docs/architecture.md, Guards).
+    guard_min_price = guard_min_price_field(_("Minimum price"))
+    guard_max_drop = guard_percent_field(_("Maximum price drop"), default=30)
+    guard_breaker = guard_percent_field(_("Catalogue breaker"), default=20)
     # Account health: repeated authentication failures pause automatic sync (PRODUCT.md §7).
     auth_failures = models.PositiveIntegerField(default=0)
     sync_paused_at = models.DateTimeField(null=True, blank=True)
@@ -219,6 +246,8 @@ class Product(models.Model):
         _("price on Cdiscount"), max_digits=10, decimal_places=2, null=True, blank=True
     )
     excluded = models.BooleanField(_("excluded from Cdiscount"), default=False)
+    guard_min_price = guard_min_price_field(_("minimum price"))
+    guard_max_drop = guard_percent_field(_("maximum price drop"))
     # What Cdiscount last accepted
     accepted_quantity = models.PositiveIntegerField(null=True, blank=True)
     accepted_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
@@ -254,6 +283,44 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return self.sku
+
+
+class HeldOffer(models.Model):
+    """An offer the guards kept from an upload, and the seller's decision on it.
+
+    Held: not sent, listed on the Products page. Released: sent by the next upload as it was
+    held, despite the guards, once. Discarded: not sent while the product's offer stays as it
+    was held; a change of its quantity or price is judged afresh (docs/architecture.md, Guards).
+    """
+
+    class Reason(models.TextChoices):
+        MIN_PRICE = "min_price", _("below the minimum price")
+        PRICE_DROP = "price_drop", _("price drop")
+        CATALOGUE = "catalogue", _("catalogue breaker")
+
+    class State(models.TextChoices):
+        HELD = "held", _("held")
+        RELEASED = "released", _("released")
+        DISCARDED = "discarded", _("discarded")
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, related_name="held_offer")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.HELD)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    quantity = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # The figures of the sentence shown to the seller (money and percentages as strings).
+    figures = models.JSONField(default=dict, blank=True)
+    held_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["product__sku"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.state}"
 
 
 class OfferPackage(models.Model):

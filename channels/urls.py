@@ -15,7 +15,14 @@ class AcceptanceDecisionConverter:
         return value
 
 
+class HeldDecisionConverter(AcceptanceDecisionConverter):
+    """Release or discard held offers: any other word is a 404."""
+
+    regex = "release|discard"
+
+
 register_converter(AcceptanceDecisionConverter, "acceptance_decision")
+register_converter(HeldDecisionConverter, "held_decision")
 
 app_name = "channels"
 
@@ -79,6 +86,11 @@ urlpatterns = [
         "companies/<int:company_id>/products/export.csv",
         views.product_export,
         name="product_export",
+    ),
+    path(
+        "companies/<int:company_id>/products/held/<held_decision:decision>/",
+        views.held_offers_decide_view,
+        name="held_offers_decide",
     ),
     path(
         "companies/<int:company_id>/products/<int:product_id>/",

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .formfields import SAFETY_QTY_MESSAGE, CsvBooleanField, EuroAmountField
+from .formfields import MAX_PRICE, SAFETY_QTY_MESSAGE, CsvBooleanField, EuroAmountField
 from .models import MAX_SAFETY_QTY, Carrier
 
 Checks = Mapping[str, Callable[[Any], Any]]
@@ -60,7 +60,7 @@ def gtin_is_valid(value: str) -> bool:
 
 
 def _price_field(*, required: bool) -> EuroAmountField:
-    field = EuroAmountField(max_digits=10, max_value=Decimal("99999999.99"), required=required)
+    field = EuroAmountField(max_digits=10, max_value=MAX_PRICE, required=required)
     # A blank price keeps the fee sentence; every other problem gets the price one.
     field.error_messages.update(
         {key: PRICE_MESSAGE for key in field.error_messages if key != "required"}
@@ -125,6 +125,7 @@ PRODUCT_ROW_CHECKS: Checks = {
     "sku": product_sku_clean,
     "ean": product_ean_clean,
     "price": product_price_clean,
+    "cdiscount_price": product_price_clean,
 }
 
 

@@ -1,7 +1,5 @@
 """Thin views: scoping, forms, one POST URL per action, Post/Redirect/Get with messages."""
 
-import itertools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from channels.cdiscount.errors import CdiscountError
@@ -28,7 +27,7 @@ from .forms import (
     ShipmentForm,
     settings_panels,
 )
-from .models import AcceptanceRequest, Job, Order, OrderEvent, Product, Shipment
+from .models import AcceptanceRequest, HeldOffer, Job, Order, OrderEvent, Product, Shipment
 from .selectors import (
     account_for_user,
     companies_for_user,
@@ -39,11 +38,12 @@ from .selectors import (
 from .services.accounts import account_settings_update
 from .services.csv_import import CsvImportError, SafeCsvWriter
 from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
+from .services.guards import held_offers_decide, held_offers_for, held_sentence
 from .services.health import notifications_for_user
 from .services.inventory import (
     offer_price,
     offer_quantity,
-    plan_offers,
+    plan_upload,
     rejected_offer_waits,
     reserved_quantities,
 )
@@ -340,7 +340,10 @@ PRODUCT_FILTERS = {
     "errors": lambda qs: qs.exclude(offer_error_code="", offer_error_message=""),
     "excluded": lambda qs: qs.filter(excluded=True),
     "out_of_stock": lambda qs: qs.filter(quantity=0),
+    "held": lambda qs: qs.filter(held_offer__state=HeldOffer.State.HELD),
 }
+# Held offers listed above the products; the "held" filter shows them all.
+HELD_ROWS = 50
 
 
 @login_required
@@ -355,8 +358,11 @@ def product_list(request, company_id: int):
     show = request.GET.get("show", "")
     if show in PRODUCT_FILTERS:
         products = PRODUCT_FILTERS[show](products)
-    page = Paginator(products.order_by("sku"), 50).get_page(request.GET.get("page"))
+    page = Paginator(products.select_related("held_offer").order_by("sku"), 50).get_page(
+        request.GET.get("page")
+    )
     reserved = reserved_quantities(account, [p.sku for p in page])
+    held = held_offers_for(account)
     rows = [
         {
             "product": p,
@@ -381,8 +387,60 @@ def product_list(request, company_id: int):
             "show": show,
             "query": query.urlencode(),
             "upload_form": CsvUploadForm(),
+            "held": _held_rows(held[:HELD_ROWS]),
+            "held_count": held.count(),
         },
     )
+
+
+def _held_rows(held) -> list[dict]:
+    return [
+        {
+            "offer": offer,
+            "sku": offer.product.sku,
+            "sentence": held_sentence(offer.reason, offer.figures),
+        }
+        for offer in held
+    ]
+
+
+@login_required
+@require_POST
+def held_offers_decide_view(request, company_id: int, decision: str):
+    """Release (sent by the next upload, despite the guards, once) or Discard held offers:
+    the SKUs posted, or all of them."""
+    account = _company_account(request, company_id)
+    skus = None if request.POST.get("all") == "1" else request.POST.getlist("sku")
+    state = HeldOffer.State.RELEASED if decision == "release" else HeldOffer.State.DISCARDED
+    decided = held_offers_decide(account=account, decision=state, skus=skus, user=request.user)
+    if not decided:
+        messages.info(request, _("No held offer to decide on: the list has changed."))
+    elif state == HeldOffer.State.RELEASED:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d offer released: the next upload sends it (Actions → Upload Inventory to "
+                "send it now).",
+                "%(n)d offers released: the next upload sends them (Actions → Upload Inventory "
+                "to send them now).",
+                len(decided),
+            )
+            % {"n": len(decided)},
+        )
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d held change discarded: it is not sent unless the product changes again.",
+                "%(n)d held changes discarded: they are not sent unless the products change again.",
+                len(decided),
+            )
+            % {"n": len(decided)},
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("channels:product_list", args=[account.company_id])
+    return redirect(target)
 
 
 @login_required
@@ -447,13 +505,16 @@ def product_edit(request, company_id: int, product_id: int):
         messages.success(request, _("Product %(sku)s saved.") % {"sku": product.sku})
         return redirect("channels:product_list", company_id=account.company_id)
     reserved = reserved_quantities(account, [product.sku]).get(product.sku, 0)
+    held = held_offers_for(account).filter(product=product)
     return render(
         request,
         "channels/product_edit.html",
         {
             "company": account.company,
+            "account": account,
             "product": product,
             "form": form,
+            "held": _held_rows(held),
             "rejection_waits": rejected_offer_waits(product, account, reserved=reserved),
         },
     )
@@ -500,15 +561,20 @@ def inventory_preview(request, company_id: int):
     """Exactly which offers the next upload would send, and why; nothing is sent."""
     account = _company_account(request, company_id)
     full = request.GET.get("full") == "1"
-    planned = list(itertools.islice(plan_offers(account, full=full), PREVIEW_ROWS + 1))
+    plan = plan_upload(account, full=full)
     return render(
         request,
         "channels/inventory_preview.html",
         {
             "company": account.company,
             "account": account,
-            "planned": planned[:PREVIEW_ROWS],
-            "more": len(planned) > PREVIEW_ROWS,
+            "planned": plan.offers[:PREVIEW_ROWS],
+            "more": len(plan.offers) > PREVIEW_ROWS,
+            "held": [
+                {"item": item, "sentence": item.hold.sentence()}
+                for item in plan.held[:PREVIEW_ROWS]
+            ],
+            "held_count": len(plan.held),
             "full": full,
         },
     )

@@ -29,6 +29,7 @@ def test_every_app_url_sends_an_anonymous_visitor_to_login(client, acme):
             continue
         url = "/" + route.replace("<int:company_id>", str(acme.pk))
         url = re.sub(r"<acceptance_decision:\w+>", "accept", url)
+        url = re.sub(r"<held_decision:\w+>", "release", url)
         url = re.sub(r"<(?:int|str):\w+>", "1", url).replace("^", "").replace("$", "")
         assert "<" not in url, f"the walk does not know how to fill {route}"
         for method in (client.get, client.post):

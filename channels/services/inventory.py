@@ -5,12 +5,14 @@ never accepted, a change of fees, or a full resend goes as a full offer (Upsert 
 rest as stock-and-price updates. A package's results come back later: a follow-up task polls
 them and stores each offer's outcome on its product. An offer Cdiscount rejected is not sent
 again as it is: only once its values change, on a full resend, or by the daily reconciliation.
+The price and stock guards (guards.py) hold offers that would harm the seller: those are not
+sent until the seller releases them.
 """
 
 import logging
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,11 +24,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from channels.cdiscount import CdiscountClient, PackageWriter, errors
 from channels.cdiscount.results import OfferPackageStatus, OfferUpdate
 from channels.models import (
     CdiscountAccount,
+    HeldOffer,
     Job,
     JobLog,
     OfferPackage,
@@ -36,7 +40,8 @@ from channels.models import (
 )
 
 from .clients import cdiscount_client_for
-from .health import offers_rejected_notify
+from .guards import Hold, breaker_hold, price_hold
+from .health import offers_rejected_notify, upload_held_notify
 from .runs import JobOutcome, job_finish, job_heartbeats, job_log
 
 logger = logging.getLogger(__name__)
@@ -46,6 +51,8 @@ MAX_OFFERS_PER_PACKAGE = 40_000  # §O5, §M6
 PACKAGE_RESULT_DEADLINE = timedelta(hours=6)
 # Rows written or changed per SQL statement in set-based updates.
 ROWS_PER_STATEMENT = 5000
+# Job log lines listing offers a price guard held; the Products page lists them all.
+HELD_LOG_LINES = 200
 # Cdiscount downloads a Marketplace API package from our URL for a day (§M6).
 PACKAGE_FILE_LIFETIME = timedelta(hours=24)
 
@@ -56,6 +63,19 @@ class PlannedOffer:
     offer: OfferUpdate
     full: bool
     reason: str  # how the quantity was computed, for logs and the dry run
+    # Cdiscount shows the offer in stock now: going to 0 counts for the catalogue breaker.
+    in_stock: bool = False
+    hold: Hold | None = None  # the guard it trips; a held offer is not sent
+    released: bool = False  # the seller released it: sent despite the guards, once
+
+
+@dataclass
+class UploadPlan:
+    """What an upload sends, what the guards hold, and the discarded changes it leaves out."""
+
+    offers: list[PlannedOffer] = field(default_factory=list)
+    held: list[PlannedOffer] = field(default_factory=list)
+    discarded: list[int] = field(default_factory=list)  # product ids
 
 
 def reserved_quantities(account: CdiscountAccount, skus=None) -> dict[str, int]:
@@ -154,7 +174,7 @@ def plan_offers(
     resend_all = full or fees_changed(account)
     now = timezone.now()
     products = Product.objects.filter(company_id=account.company_id).select_related(
-        "pending_package"
+        "pending_package", "held_offer"
     )
     reserved = reserved_quantities(account)
     for product in products.order_by("pk").iterator(chunk_size=2000):
@@ -180,10 +200,17 @@ def plan_offers(
             if same_quantity and same_price:
                 continue
         shipping_fee, additional_shipping_fee = offer_fees(account, full=send_full)
+        decision = _seller_decision(product, quantity=quantity, price=price)
+        if decision == HeldOffer.State.DISCARDED:
+            continue  # the seller discarded this very change
+        released = decision == HeldOffer.State.RELEASED
         yield PlannedOffer(
             product_id=product.pk,
             full=send_full,
             reason=reason,
+            in_stock=bool(product.accepted_quantity),
+            hold=None if released else price_hold(product, account, price),
+            released=released,
             offer=OfferUpdate(
                 sku=product.sku,
                 ean=product.ean,
@@ -193,6 +220,101 @@ def plan_offers(
                 additional_shipping_fee=additional_shipping_fee,
             ),
         )
+
+
+def _seller_decision(product: Product, *, quantity: int, price: Decimal | None) -> str:
+    """RELEASED or DISCARDED when the seller decided on exactly this offer, else ""."""
+    try:
+        held = product.held_offer
+    except HeldOffer.DoesNotExist:
+        return ""
+    if held.state == HeldOffer.State.HELD or (held.quantity, held.price) != (quantity, price):
+        return ""
+    return held.state
+
+
+def plan_upload(
+    account: CdiscountAccount, *, full: bool = False, retry_rejected: bool = False
+) -> UploadPlan:
+    """`plan_offers` through the guards: the price guards per offer, then the catalogue
+    breaker, which holds the whole upload (but what the seller released)."""
+    plan = UploadPlan()
+    for planned in plan_offers(account, full=full, retry_rejected=retry_rejected):
+        (plan.held if planned.hold else plan.offers).append(planned)
+    to_zero = sum(1 for p in plan.offers if p.in_stock and p.offer.quantity == 0 and not p.released)
+    tripped = breaker_hold(account, to_zero=to_zero)
+    if tripped:
+        plan.held += [replace(p, hold=tripped) for p in plan.offers if not p.released]
+        plan.offers = [p for p in plan.offers if p.released]
+    decided = HeldOffer.objects.filter(
+        product__company_id=account.company_id, state=HeldOffer.State.DISCARDED
+    ).values_list("product_id", "quantity", "price")
+    planned_ids = {p.product_id for p in plan.offers} | {p.product_id for p in plan.held}
+    plan.discarded = [pk for pk, _q, _p in decided if pk not in planned_ids]
+    return plan
+
+
+def held_offers_record(account: CdiscountAccount, plan: UploadPlan) -> int:
+    """Stores this upload's holds (replacing the earlier ones) and forgets holds and discards
+    that no longer apply; returns how many offers are newly held (or held with new values)."""
+    existing = {
+        held.product_id: held
+        for held in HeldOffer.objects.filter(product__company_id=account.company_id)
+    }
+    keep = {p.product_id for p in plan.offers if p.released} | set(plan.discarded)
+    new, changed = [], []
+    for planned in plan.held:
+        keep.add(planned.product_id)
+        values = dict(
+            state=HeldOffer.State.HELD,
+            reason=planned.hold.reason,
+            quantity=planned.offer.quantity,
+            price=planned.offer.price,
+            figures=planned.hold.figures,
+        )
+        held = existing.get(planned.product_id)
+        if held is None:
+            new.append(HeldOffer(product_id=planned.product_id, **values))
+            continue
+        same = held.state == HeldOffer.State.HELD and (held.quantity, held.price) == (
+            planned.offer.quantity,
+            planned.offer.price,
+        )
+        for name, value in values.items():
+            setattr(held, name, value)
+        if not same:
+            held.held_at, held.decided_at, held.decided_by = timezone.now(), None, None
+            new.append(held)
+        else:
+            changed.append(held)
+    stale = [pk for pk in existing if pk not in keep]
+    with transaction.atomic():
+        for start in range(0, len(stale), ROWS_PER_STATEMENT):
+            HeldOffer.objects.filter(
+                product_id__in=stale[start : start + ROWS_PER_STATEMENT]
+            ).delete()
+        HeldOffer.objects.bulk_create(
+            [h for h in new if h.pk is None], batch_size=ROWS_PER_STATEMENT
+        )
+        HeldOffer.objects.bulk_update(
+            [h for h in new if h.pk is not None] + changed,
+            [
+                "state",
+                "reason",
+                "quantity",
+                "price",
+                "figures",
+                "held_at",
+                "decided_at",
+                "decided_by",
+            ],
+            batch_size=ROWS_PER_STATEMENT,
+        )
+    return len(new)
+
+
+def held_count_sentence(held: int) -> str:
+    return ngettext("%(n)d held", "%(n)d held", held) % {"n": held}
 
 
 class InventoryUpload:
@@ -210,9 +332,12 @@ class InventoryUpload:
         resend_all = self.full or fees_changed(self.account)
         groups: dict[bool, list[PlannedOffer]] = {True: [], False: []}
         packages: list[OfferPackage] = []
-        for planned in plan_offers(
-            self.account, full=self.full, retry_rejected=self.retry_rejected
-        ):
+        plan = plan_upload(self.account, full=self.full, retry_rejected=self.retry_rejected)
+        newly_held = held_offers_record(self.account, plan)
+        self._log_holds(plan.held)
+        if newly_held:
+            upload_held_notify(account=self.account, held=len(plan.held), key=f"job:{self.job.pk}")
+        for planned in plan.offers:
             group = groups[planned.full]
             group.append(planned)
             if len(group) >= MAX_OFFERS_PER_PACKAGE:
@@ -222,14 +347,33 @@ class InventoryUpload:
             if group:
                 packages.append(self._send(client, group, full=full_group, all_=resend_all))
         sent = sum(p.offer_count for p in packages)
-        counts = {"sent": sent, "packages": len(packages)}
+        counts = {"sent": sent, "packages": len(packages), "held": len(plan.held)}
+        held = (" " + held_count_sentence(len(plan.held)) + ".") if plan.held else ""
         if not packages:
+            if plan.held:
+                return JobOutcome(
+                    _("Nothing sent: %(held)s by the price and stock guards.")
+                    % {"held": held_count_sentence(len(plan.held))},
+                    counts,
+                )
             return JobOutcome(_("Nothing changed: no offer to send."), counts)
         return JobOutcome(
             _("%(n)d offers sent in %(p)d packages; waiting for Cdiscount's results.")
-            % {"n": sent, "p": len(packages)},
+            % {"n": sent, "p": len(packages)}
+            + held,
             counts,
             awaiting=True,
+        )
+
+    def _log_holds(self, held: list[PlannedOffer]) -> None:
+        """One line per offer a price guard held (the first few hundred); the breaker's once."""
+        breaker = [p for p in held if p.hold.reason == HeldOffer.Reason.CATALOGUE]
+        if breaker:
+            job_log(self.job, breaker[0].hold.sentence())
+        priced = [p for p in held if p.hold.reason != HeldOffer.Reason.CATALOGUE]
+        JobLog.objects.bulk_create(
+            JobLog(job=self.job, record=p.offer.sku[:100], message=p.hold.sentence())
+            for p in priced[:HELD_LOG_LINES]
         )
 
     def _send(
@@ -276,9 +420,10 @@ class InventoryUpload:
             )
             ids = [item.product_id for item in planned]
             for start in range(0, len(ids), ROWS_PER_STATEMENT):
-                Product.objects.filter(pk__in=ids[start : start + ROWS_PER_STATEMENT]).update(
-                    pending_package=package
-                )
+                chunk = ids[start : start + ROWS_PER_STATEMENT]
+                Product.objects.filter(pk__in=chunk).update(pending_package=package)
+                # A released offer goes once; a discarded change is over once another goes.
+                HeldOffer.objects.filter(product_id__in=chunk).delete()
         job_log(
             self.job,
             _("Package %(id)s: %(n)d offers (%(kind)s).")
@@ -458,9 +603,11 @@ def _finish_job_if_done(package: OfferPackage) -> None:
     expired = sum(p.offer_count for p in packages if p.state == OfferPackage.State.EXPIRED)
     job.counts = {**job.counts, "accepted": accepted, "rejected": rejected, "no_result": expired}
     job.succeeded, job.failed = accepted, rejected + expired
+    held = job.counts.get("held", 0)
     outcome = JobOutcome(
         _("%(sent)d offers sent: %(ok)d accepted, %(bad)d rejected.")
-        % {"sent": job.counts.get("sent", 0), "ok": accepted, "bad": rejected + expired},
+        % {"sent": job.counts.get("sent", 0), "ok": accepted, "bad": rejected + expired}
+        + ((" " + held_count_sentence(held) + ".") if held else ""),
         job.counts,
         succeeded=accepted,
         failed=rejected + expired,

@@ -15,11 +15,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, models
 
 from channels.forms import CompanyForm, GeneralSettingsForm, LoginCreateForm
-from channels.models import CdiscountAccount, Company, Job, Order, Shipment
+from channels.models import CdiscountAccount, Company, HeldOffer, Job, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
 from channels.services.fulfillment import shipments_import_csv
-from channels.services.inventory import plan_offers
+from channels.services.guards import held_offers_decide, held_offers_for, held_sentence
+from channels.services.inventory import PlannedOffer, plan_upload
 from channels.services.jobs import job_start
 from channels.services.offer_packages import offer_packages_pending, offer_packages_poll
 from channels.services.products import products_export_csv, products_import_csv
@@ -77,6 +78,20 @@ class Command(BaseCommand):
                 p.add_argument(
                     "--dry-run", action="store_true", help="show what would be sent; send nothing"
                 )
+            self._json(p)
+
+        p = sub.add_parser("held", help="List the offers the price and stock guards hold.")
+        p.add_argument("--company", type=int, required=True)
+        self._json(p)
+        for name, help_text in (
+            ("release", "Send held offers with the next upload, despite the guards, once."),
+            ("discard", "Drop held changes: not sent until the product's offer changes again."),
+        ):
+            p = sub.add_parser(name, help=help_text)
+            p.add_argument("--company", type=int, required=True)
+            which = p.add_mutually_exclusive_group(required=True)
+            which.add_argument("skus", nargs="*", default=[], metavar="SKU")
+            which.add_argument("--all", action="store_true", help="every held offer")
             self._json(p)
 
         p = sub.add_parser("import-products", help="Add or update products from a CSV file.")
@@ -229,33 +244,67 @@ class Command(BaseCommand):
                 raise CommandError("--dry-run takes --company.")
             company = self._company(options["company"])
             account = CdiscountAccount.objects.get_or_create(company=company)[0]
-            count = 0
-            for item in plan_offers(account, full=options["full"]):
-                offer = item.offer
-                count += 1
-                self._emit(
-                    options,
-                    f"{offer.sku} quantity={offer.quantity} ({item.reason}) "
-                    f"price={offer.price if offer.price is not None else '-'} "
-                    f"shipping_fee={offer.shipping_fee if offer.shipping_fee is not None else '-'} "
-                    f"{'full' if item.full else 'update'}",
-                    {
-                        "sku": offer.sku,
-                        "ean": offer.ean,
-                        "quantity": offer.quantity,
-                        "computed": item.reason,
-                        "price": offer.price,
-                        "shipping_fee": offer.shipping_fee,
-                        "additional_shipping_fee": offer.additional_shipping_fee,
-                        "full": item.full,
-                    },
-                )
+            plan = plan_upload(account, full=options["full"])
+            for item in plan.offers:
+                self._emit(options, _dry_run_line(item), _dry_run_json(item))
+            for item in plan.held:
+                line = f"{_dry_run_line(item)} HELD {item.hold.sentence()}"
+                payload = {**_dry_run_json(item), "held": item.hold.reason}
+                self._emit(options, line, {**payload, "held_because": item.hold.sentence()})
             if not options["json"]:
-                self.stdout.write(f"{count} offers would be sent; nothing was sent.")
+                self.stdout.write(
+                    f"{len(plan.offers)} offers would be sent, {len(plan.held)} held by the "
+                    "guards; nothing was sent."
+                )
             return
         self._run_action(
             options, _job_action(Job.Kind.INVENTORY_UPLOAD, options={"full": options["full"]})
         )
+
+    def do_held(self, options):
+        account = self._account(options["company"])
+        held = list(held_offers_for(account))
+        for offer in held:
+            sentence = held_sentence(offer.reason, offer.figures)
+            self._emit(
+                options,
+                f"{offer.product.sku} quantity={offer.quantity} "
+                f"price={offer.price if offer.price is not None else '-'} {sentence}",
+                {
+                    "sku": offer.product.sku,
+                    "quantity": offer.quantity,
+                    "price": offer.price,
+                    "reason": offer.reason,
+                    "sentence": sentence,
+                    "held_at": offer.held_at,
+                },
+            )
+        if not options["json"]:
+            self.stdout.write(f"{len(held)} offers held.")
+
+    def do_release(self, options):
+        self._decide(options, HeldOffer.State.RELEASED)
+
+    def do_discard(self, options):
+        self._decide(options, HeldOffer.State.DISCARDED)
+
+    def _decide(self, options, decision: str) -> None:
+        account = self._account(options["company"])
+        skus = None if options["all"] else options["skus"]
+        decided = held_offers_decide(account=account, decision=decision, skus=skus)
+        missing = sorted(set(skus or ()) - set(decided))
+        verb = "released" if decision == HeldOffer.State.RELEASED else "discarded"
+        line = f"{len(decided)} held offers {verb}."
+        if missing:
+            self._fail(
+                options,
+                f"{line} Not held: {', '.join(missing)}.",
+                {verb: decided, "not_held": missing},
+            )
+        self._emit(options, line, {"ok": True, verb: decided})
+
+    def _account(self, company_id: int) -> CdiscountAccount:
+        return CdiscountAccount.objects.get_or_create(company=self._company(company_id))[0]
 
     def do_import_products(self, options):
         company = self._company(options["company"])
@@ -365,6 +414,30 @@ def _job_action(kind: str, options: dict | None = None):
     return action
 
 
+def _dry_run_line(item: PlannedOffer) -> str:
+    offer = item.offer
+    return (
+        f"{offer.sku} quantity={offer.quantity} ({item.reason}) "
+        f"price={offer.price if offer.price is not None else '-'} "
+        f"shipping_fee={offer.shipping_fee if offer.shipping_fee is not None else '-'} "
+        f"{'full' if item.full else 'update'}"
+    )
+
+
+def _dry_run_json(item: PlannedOffer) -> dict:
+    offer = item.offer
+    return {
+        "sku": offer.sku,
+        "ean": offer.ean,
+        "quantity": offer.quantity,
+        "computed": item.reason,
+        "price": offer.price,
+        "shipping_fee": offer.shipping_fee,
+        "additional_shipping_fee": offer.additional_shipping_fee,
+        "full": item.full,
+    }
+
+
 def order_as_json(order: Order) -> dict:
     return {
         "number": order.order_number,
@@ -413,7 +486,7 @@ def form_data_for(account: CdiscountAccount) -> dict[str, str]:
     data = {}
     for name in SETTING_KEYS:
         value = getattr(account, name)
-        if name == "password":
+        if name == "password" or value is None:
             data[name] = ""
         elif name in BOOLEAN_KEYS:
             data[name] = "true" if value else "false"
@@ -434,7 +507,7 @@ def settings_display(account: CdiscountAccount) -> dict[str, str]:
         elif name in BOOLEAN_KEYS:
             shown[name] = "true" if value else "false"
         else:
-            shown[name] = str(value)
+            shown[name] = "" if value is None else str(value)
     shown["access_token"] = account.masked_token or "(none)"
     shown["token_expires_at"] = (
         account.token_expires_at.isoformat() if account.token_expires_at else ""
