@@ -7,7 +7,7 @@ XML, the operations themselves are MarketplaceClient methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -357,6 +357,23 @@ def _amount(text: str | None) -> Decimal | None:
         return None
 
 
+def _answer_for(
+    unmatched: list[etree._Element],
+    matches: Callable[[etree._Element], bool],
+    top_message: str | None,
+) -> tuple[etree._Element | None, bool, str | None]:
+    """The first answer not yet taken that `matches` (taken now), whether it passed, and the
+    words that go with it: its own, or the top-level ones when it is refused or missing."""
+    answer = next((a for a in unmatched if matches(a)), None)
+    if answer is not None:
+        unmatched.remove(answer)
+    accepted = bool(answer is not None and _success(answer))
+    words = (_error_message(answer) if answer is not None else None) or (
+        None if accepted else top_message
+    )
+    return answer, accepted, words
+
+
 def read_refund_result(
     result: etree._Element,
     order_id: str,
@@ -373,15 +390,10 @@ def read_refund_result(
     answers = _items(result, "SellerRefundList", "SellerRefundResult")
     unmatched = list(answers)
     for refund, line in lines:
-        answer = next(
-            (a for a in unmatched if child_text(a, NS_CDISCOUNT, "SellerProductId") == line.sku),
-            None,
-        )
-        if answer is not None:
-            unmatched.remove(answer)
-        accepted = bool(answer is not None and _success(answer))
-        words = (_error_message(answer) if answer is not None else None) or (
-            None if accepted else top_message
+        answer, accepted, words = _answer_for(
+            unmatched,
+            lambda a, sku=line.sku: child_text(a, NS_CDISCOUNT, "SellerProductId") == sku,
+            top_message,
         )
         items.append(
             RefundItem(
@@ -390,7 +402,11 @@ def read_refund_result(
                 line_id=line.line_id,
                 sku=line.sku,
                 motive=refund.motive,
-                amount=_amount(child_text(answer, NS_CDISCOUNT, "Value")) if answer else None,
+                amount=(
+                    _amount(child_text(answer, NS_CDISCOUNT, "Value"))
+                    if answer is not None and accepted
+                    else None
+                ),
                 motive_id=None,
                 message=None if accepted else refund_refusal(f"refund of line {line.sku}", words),
                 cdiscount_message=words,
@@ -399,19 +415,12 @@ def read_refund_result(
     answers = _items(result, "CommercialGestureList", "RefundInformationMessage")
     unmatched = list(answers)
     for gesture in gestures:
-        answer = next(
-            (
-                a
-                for a in unmatched
-                if xs_int(child_text(a, NS_CDISCOUNT, "MotiveId")) in (gesture.motive_id, None)
+        _, accepted, words = _answer_for(
+            unmatched,
+            lambda a, motive=gesture.motive_id: (
+                xs_int(child_text(a, NS_CDISCOUNT, "MotiveId")) in (motive, None)
             ),
-            None,
-        )
-        if answer is not None:
-            unmatched.remove(answer)
-        accepted = bool(answer is not None and _success(answer))
-        words = (_error_message(answer) if answer is not None else None) or (
-            None if accepted else top_message
+            top_message,
         )
         items.append(
             RefundItem(
