@@ -1394,6 +1394,7 @@ def _line_follows(line: Line, flow: Flow, status: str) -> Line:
         flow.cancelled,
         flow.refused,
         flow.timed_out,
+        "ShipmentRefusedBySeller",  # §M8: Cdiscount refunds every line
     ):
         return line  # the customer's cancellation request stands
     return replace(line, status=flow.line_states[status])

@@ -516,3 +516,16 @@ def test_a_reset_forgets_discussions_and_vouchers(simulator, token):
     simulator.state.reset()
 
     assert control(simulator, "GET", "/marketplace/discussions?login=demo-api").json() == []
+
+
+def test_shipment_refused_also_refunds_a_line_the_customer_asked_to_cancel(simulator, token):
+    number = add(simulator, "WaitingForShipmentAcceptation")
+    control(
+        simulator, "POST", f"/marketplace/orders/{number}/customer-cancellation", line_ids=["SKU-1"]
+    )
+
+    validate(simulator, token, validate_order(number, "ShipmentRefusedBySeller"))
+
+    assert {line[1] for line in lines_of(read_order(simulator, token, number))} == {
+        "RefundedAfterShipmentRefused"
+    }
