@@ -460,7 +460,7 @@ def seed(
     state: SimulatorState, login: str, *, rate: float = 0.2, seed_value: int | None = None
 ) -> dict[str, int]:
     """On some of the login's orders, what customers do after the sale: a cancellation request
-    on an order to ship, a claim on a shipped one, a question on any paid one."""
+    on an order to ship, a claim on a shipped one, a question on any other."""
     rng = random.Random(seed_value)
     counts = {"cancellations": 0, "claims": 0, "discussions": 0}
     for record in state.orders_for(MARKETPLACE, login):
@@ -485,7 +485,7 @@ def seed(
                 },
             )
             counts["claims"] += 1
-        elif record["paid"]:
+        else:
             open_discussion(state, {"order_id": order_id, "kind": DISCUSSION})
             counts["discussions"] += 1
     return counts
