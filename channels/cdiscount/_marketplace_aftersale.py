@@ -8,7 +8,7 @@ XML, the operations themselves are MarketplaceClient methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -210,7 +210,7 @@ class Discussion:
     updated_at: datetime | None
     closed_at: datetime | None
     messages: tuple[DiscussionMessage, ...]
-    raw_payload: str
+    raw_payload: str = field(repr=False)  # the element as received, for support
 
     @property
     def is_claim(self) -> bool:
