@@ -44,16 +44,11 @@ def add_order(simulator, status):
 
 
 def control(simulator, method, path, **json):
-    base = simulator.urls["CDISCOUNT_SOAP_URL"].split("/", 3)[:3]
     response = requests.request(
-        method, "/".join(base) + "/_simulator" + path, json=json or None, timeout=5
+        method, f"{simulator.url}/_simulator{path}", json=json or None, timeout=5
     )
     assert response.status_code < 300, response.text
     return response.json()
-
-
-def sent_operations(simulator):
-    return [entry.get("soap_action", "") or entry.get("path", "") for entry in simulator.requests]
 
 
 # -- §M8: cancelling before shipment ----------------------------------------------------------
