@@ -21,6 +21,7 @@ from .results import (
     RemoteOffer,
     SellerInfo,
     Token,
+    Voucher,
 )
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "SellerInfo",
     "Token",
     "TokenStore",
+    "Voucher",
     "errors",
 ]

@@ -50,6 +50,7 @@ from .results import (
     OrderLine,
     RemoteOffer,
     SellerInfo,
+    Voucher,
 )
 
 TOKEN_PATTERN = re.compile(r"[0-9a-fA-F]{32}")
@@ -176,6 +177,8 @@ def read_order(element: etree._Element) -> Order:
         ),
         lines=lines,
         raw_payload=etree.tostring(element, encoding="unicode"),
+        has_claims=flag(text("HasClaims")),
+        vouchers=read_vouchers(element),
     )
 
 
@@ -216,9 +219,48 @@ def _order_lines(element: etree._Element, number: str) -> tuple[OrderLine, ...]:
                 status=text("AcceptationState"),
                 seller_fulfilled=True,  # the Marketplace API lists the seller's own lines
                 condition=text("ProductCondition"),
+                has_claim=flag(text("HasClaim")),
             )
         )
     return tuple(lines)
+
+
+def flag(text: str | None) -> bool:
+    """An optional xs:boolean: absent or unreadable reads as false."""
+    return XS_BOOLEAN.get((text or "").strip(), False)
+
+
+def read_vouchers(element: etree._Element) -> tuple[Voucher, ...]:
+    """VoucherList/Voucher{CreateDate, RefundInformation{Amount, MotiveId}, Source} (§M9).
+
+    Read tolerantly: the list is only shown to the seller, so an unreadable date or amount is
+    None rather than a malformed order.
+    """
+    voucher_list = present(element.find(qname(NS_CDISCOUNT, "VoucherList")))
+    if voucher_list is None:
+        return ()
+    vouchers = []
+    for voucher in voucher_list:
+        if not isinstance(voucher.tag, str) or is_nil(voucher):
+            continue
+        refund = present(voucher.find(qname(NS_CDISCOUNT, "RefundInformation")))
+        try:
+            created = _date(child_text(voucher, NS_CDISCOUNT, "CreateDate"), "CreateDate")
+        except OrderDataError:
+            created = None
+        try:
+            amount = decimal_or_none(child_text(refund, NS_CDISCOUNT, "Amount"), "Amount")
+        except OrderDataError:
+            amount = None
+        vouchers.append(
+            Voucher(
+                created_at=created,
+                amount=amount,
+                motive_id=child_text(refund, NS_CDISCOUNT, "MotiveId"),
+                source=child_text(voucher, NS_CDISCOUNT, "Source"),
+            )
+        )
+    return tuple(vouchers)
 
 
 def _line_shipping(text: Callable[[str], str | None], quantity: int, where: str) -> Decimal:

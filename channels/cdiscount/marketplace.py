@@ -11,6 +11,25 @@ import requests
 from lxml import etree
 
 from ._base import BaseClient, TokenStore, logger, media_type, utc_now
+from ._marketplace_aftersale import (
+    DISCUSSION_STATES,
+    DISCUSSION_TYPES,
+    SHIPMENT_REFUSED,
+    CancellationResult,
+    CloseResult,
+    Discussion,
+    Gesture,
+    LineRefund,
+    RefundRefusedError,
+    RefundResult,
+    close_request,
+    discussion_filter,
+    read_close_results,
+    read_discussions,
+    read_refund_result,
+    refund_lines,
+    refund_request,
+)
 from ._marketplace_parse import (
     XS_BOOLEAN,
     body_fault,
@@ -221,6 +240,149 @@ class MarketplaceClient(BaseClient):
     def list_carriers(self) -> list[Carrier]:
         """GetGlobalConfiguration (§M5): CarrierList/Carrier{CarrierId, DefaultURL, Name}."""
         return self._read_call("GetGlobalConfiguration", read_carriers, missing="CarrierList")
+
+    # -- after the sale (§M8, §M9, §M10) ----------------------------------------------------
+
+    def cancel_order(
+        self, order: Order, *, line_ids: Sequence[str] | None = None
+    ) -> CancellationResult:
+        """ValidateOrderList cancelling an order the seller will not ship (§M8).
+
+        Before acceptance it refuses the order (RefusedBySeller, §M5); after, every line and
+        the order go ShipmentRefusedBySeller, without a carrier, and Cdiscount refunds the
+        customer. `line_ids` cancels only those lines, the others sent with their current
+        state: Cdiscount may refuse that ([unconfirmed]), and the RejectedError then says to
+        cancel the whole order. Refusals are RejectedErrors with a sentence for the seller.
+        """
+        state = "RefusedBySeller" if order.awaiting_acceptance else SHIPMENT_REFUSED
+        whole = line_ids is None
+        chosen = lines_to_ship(order, line_ids, default=lambda line: True)
+        if whole:
+            refusal = (
+                f"Cdiscount would not cancel order {order.reference}: it is no longer "
+                "cancellable (already shipped, cancelled or refunded); refresh the order to "
+                "see its state"
+            )
+        else:
+            refusal = (
+                f"Cdiscount would not cancel only some lines of order {order.reference}; "
+                "cancel the whole order instead, or ship it"
+            )
+        self._validate_order(
+            order,
+            state,
+            state,
+            lines={line.line_id for line in chosen},
+            refusal=refusal,
+        )
+        return CancellationResult(
+            order_id=order.order_id,
+            state=state,
+            line_ids=tuple(line.line_id for line in chosen),
+        )
+
+    def refund_order(
+        self,
+        order: Order,
+        *,
+        lines: Sequence[LineRefund] = (),
+        gestures: Sequence[Gesture] = (),
+    ) -> RefundResult:
+        """CreateRefundVoucher (§M9): whole lines refunded and/or commercial gestures.
+
+        Each item's own OperationSuccess decides (the top-level flag may be false while some
+        items passed): a partial refusal is returned, each refused item with a sentence the
+        seller can act on; when nothing passed it is a RefundRefusedError (a RejectedError)
+        holding the result.
+        """
+        operation = "CreateRefundVoucher"
+        label = f"Marketplace {operation}"
+        if isinstance(lines, LineRefund) or isinstance(gestures, Gesture):
+            raise TypeError("lines and gestures are sequences")
+        chosen = refund_lines(order, lines)
+        gestures = list(gestures)
+        if any(not isinstance(gesture, Gesture) for gesture in gestures):
+            raise TypeError("gestures must be Gesture items")
+        if not chosen and not gestures:
+            raise ValueError("a refund needs at least one line or one gesture")
+        request = refund_request(order.order_id, chosen, gestures)
+        result = self._soap_call(operation, [request], allow_failure=True)
+        refund = read_refund_result(result, order.order_id, chosen, gestures, result_errors(result))
+        if not refund.accepted:
+            # The items' sentences already quote Cdiscount's words.
+            error = self._error(
+                RefundRefusedError,
+                " ".join(item.message or "" for item in refund.refused).strip()
+                or f"{label}: Cdiscount refused the refund of order {order.reference}",
+                result=refund,
+            )
+            error.cdiscount_message = result_errors(result)
+            raise error
+        if refund.refused:
+            logger.warning(
+                "%s: order %s, %d of %d refund items refused",
+                label,
+                order.reference,
+                len(refund.refused),
+                len(refund.items),
+            )
+        return refund
+
+    def list_discussions(
+        self,
+        *,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        discussion_type: str = "All",
+        status: str = "All",
+        order_ids: Sequence[str] = (),
+    ) -> list[Discussion]:
+        """GetDiscussionList (§M10): discussions and claims with their messages.
+
+        Both dates or neither (aware datetimes); `discussion_type` one of DISCUSSION_TYPES,
+        `status` one of DISCUSSION_STATES.
+        """
+        operation = "GetDiscussionList"
+        if discussion_type not in DISCUSSION_TYPES:
+            raise ValueError(f"discussion_type must be one of {', '.join(DISCUSSION_TYPES)}")
+        if status not in DISCUSSION_STATES:
+            raise ValueError(f"status must be one of {', '.join(DISCUSSION_STATES)}")
+        if isinstance(order_ids, str):
+            raise TypeError("order_ids must be a sequence of order numbers, not one string")
+        created = None
+        if created_from is not None or created_to is not None:
+            if created_from is None or created_to is None:
+                raise ValueError("give both created_from and created_to, or neither")
+            start, end = check_range(created_from, created_to)
+            created = (_paris(start), _paris(end))
+        element = discussion_filter(
+            created=created,
+            discussion_type=discussion_type,
+            status=status,
+            order_ids=[number.strip() for number in order_ids if number.strip()],
+        )
+        discussions = read_discussions(self._soap_call(operation, [element]))
+        if discussions is None:
+            raise self._error(
+                MalformedResponseError,
+                f"Marketplace {operation}: the result holds no DiscussionList",
+            )
+        return discussions
+
+    def close_discussions(self, discussion_ids: Sequence[str]) -> list[CloseResult]:
+        """CloseDiscussionList (§M10): one CloseResult per discussion, in the order given.
+
+        A discussion Cdiscount will not close is not an error: its result says why.
+        """
+        operation = "CloseDiscussionList"
+        if isinstance(discussion_ids, str):
+            raise TypeError("discussion_ids must be a sequence of ids, not one string")
+        numbers = [xs_int(str(value)) for value in discussion_ids]
+        if not numbers or any(number is None for number in numbers):
+            raise ValueError("discussion_ids must be whole numbers")
+        asked = list(dict.fromkeys(n for n in numbers if n is not None))
+        result = self._soap_call(operation, [close_request(asked)])
+        return read_close_results(result, asked)
 
     # -- offers (§M6, §M7) ------------------------------------------------------------------
 
@@ -442,8 +604,10 @@ class MarketplaceClient(BaseClient):
         *,
         lines: set[str] | None = None,
         tracking: tuple[str, str, str] | None = None,
+        refusal: str | None = None,
     ) -> None:
-        """One ValidateOrder; `lines` limits which lines take `line_state` (default: all)."""
+        """One ValidateOrder; `lines` limits which lines take `line_state` (default: all).
+        `refusal` is the sentence a refused change raises with (Cdiscount's words follow)."""
         operation = "ValidateOrderList"
         message = etree.Element(
             qname(NS_CDISCOUNT, "validateOrderListMessage"), nsmap={None: NS_CDISCOUNT}
@@ -468,9 +632,15 @@ class MarketplaceClient(BaseClient):
             sub(validate, NS_CDISCOUNT, "TrackingUrl", tracking[2])
 
         result = self._soap_call(operation, [message])
-        self._check_validated(result, order.order_id, operation)
+        self._check_validated(result, order.order_id, operation, refusal)
 
-    def _check_validated(self, result: etree._Element, order_number: str, operation: str) -> None:
+    def _check_validated(
+        self,
+        result: etree._Element,
+        order_number: str,
+        operation: str,
+        refusal: str | None = None,
+    ) -> None:
         """§M5: a refused change still answers OperationSuccess=true; Validated tells."""
         label = f"Marketplace {operation}"
         results = result.find(qname(NS_CDISCOUNT, "ValidateOrderResults"))
@@ -496,7 +666,7 @@ class MarketplaceClient(BaseClient):
         if not validated:
             raise self._error(
                 RejectedError,
-                f"{label}: Cdiscount did not validate order {order_number}",
+                refusal or f"{label}: Cdiscount did not validate order {order_number}",
                 cdiscount_message=validation_errors(mine[0]),
             )
 
@@ -546,11 +716,18 @@ class MarketplaceClient(BaseClient):
 
     # -- the SOAP funnel (§M2) --------------------------------------------------------------
 
-    def _soap_call(self, operation: str, params: Iterable[etree._Element] = ()) -> etree._Element:
+    def _soap_call(
+        self,
+        operation: str,
+        params: Iterable[etree._Element] = (),
+        *,
+        allow_failure: bool = False,
+    ) -> etree._Element:
         """Every SOAP operation comes through here; returns the successful <OperationResult>.
 
         `params` are the operation's parameter elements (namespace http://www.cdiscount.com),
-        placed after headerMessage.
+        placed after headerMessage. `allow_failure` returns the result even when its
+        OperationSuccess is false, for answers whose items each carry their own (§M9).
         """
         label = f"Marketplace {operation}"
         envelope, token_element = _envelope(operation, params)
@@ -565,7 +742,7 @@ class MarketplaceClient(BaseClient):
             response = self._send(
                 "POST", self._soap_url, operation=label, data=body, headers=headers
             )
-            return self._read_soap_response(response, operation, label)
+            return self._read_soap_response(response, operation, label, allow_failure)
 
         return self._with_token(label, send)
 
@@ -581,7 +758,11 @@ class MarketplaceClient(BaseClient):
         return value
 
     def _read_soap_response(
-        self, response: requests.Response, operation: str, label: str
+        self,
+        response: requests.Response,
+        operation: str,
+        label: str,
+        allow_failure: bool = False,
     ) -> etree._Element:
         status = response.status_code
         if status >= 400:
@@ -630,7 +811,7 @@ class MarketplaceClient(BaseClient):
                 f"{label}: the answer lacks {operation}Result/OperationSuccess",
                 response=response,
             )
-        if not success:
+        if not success and not allow_failure:
             # §M2: business errors are HTTP 200 with OperationSuccess=false.
             raise self._error(
                 RejectedError,

@@ -61,6 +61,8 @@ class OrderLine:
     status: str | None  # Cdiscount's line status, unchanged
     seller_fulfilled: bool  # the seller ships it (not fulfilled by Cdiscount)
     condition: str | None
+    # After the sale (docs/cdiscount-api.md §M10): the customer opened a claim on this line.
+    has_claim: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,20 @@ class Order:
     lines: tuple[OrderLine, ...]
     # The order as received (JSON text or the Order element's XML), for support.
     raw_payload: str = field(repr=False)
+    # After the sale (docs/cdiscount-api.md §M9, §M10): a claim is open on the order, and the
+    # refunds already made on it, oldest first.
+    has_claims: bool = False
+    vouchers: tuple[Voucher, ...] = ()
+
+
+@dataclass(frozen=True)
+class Voucher:
+    """A refund made on an order, as the order reads it back (§M9 VoucherList)."""
+
+    created_at: datetime | None
+    amount: Decimal | None
+    motive_id: str | None
+    source: str | None  # who made it: Customer, CDiscount or Seller
 
 
 @dataclass(frozen=True)

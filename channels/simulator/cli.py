@@ -9,6 +9,7 @@ import signal
 import threading
 from collections.abc import Callable
 
+from . import aftersale_marketplace
 from .server import SimulatorServer
 from .state import DEMO_MARKETPLACE, DEMO_OCTOPIA, MARKETPLACE, OCTOPIA, SimulatorState
 
@@ -79,6 +80,9 @@ def serve(
         logger.setLevel(logging.INFO)
 
     state = SimulatorState.with_demo_data()
+    # After the sale: some demo orders carry a customer's cancellation request, a claim or a
+    # question, for the Messages page and the cancel/refund actions to show something.
+    aftersale_marketplace.seed(state, DEMO_MARKETPLACE["login"], rate=0.15, seed_value=98979)
     state.autopilot = autopilot
     if token_lifetime is not None:
         state.token_lifetime_octopia = token_lifetime

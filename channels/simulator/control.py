@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from . import aftersale_marketplace as aftersale
 from .exchange import Request, Response
 from .paths import CONTROL_PREFIX, urls_for
 from .state import SimulatorState
@@ -237,6 +238,53 @@ def _offer_package_settings(state: SimulatorState, request: Request) -> Response
     )
 
 
+# After the sale on the Marketplace API (§M8–§M10): what customers do, raised for tests.
+
+
+def _after_sale(action: Callable[[], Any], status: int = 200) -> Response:
+    try:
+        return Response.json(status, _jsonable(action()))
+    except ValueError as exc:  # aftersale.ControlError among them
+        raise _BadRequest(str(exc)) from exc
+
+
+def _customer_cancellation(state: SimulatorState, request: Request, order_id: str) -> Response:
+    body = _json_body(request)
+    return _after_sale(
+        lambda: aftersale.customer_cancellation(
+            state, order_id, line_ids=body.get("line_ids"), settle=bool(body.get("settle"))
+        )
+    )
+
+
+def _vouchers(state: SimulatorState, request: Request, order_id: str) -> Response:
+    return _after_sale(lambda: aftersale.vouchers_of(state, order_id))
+
+
+def _discussions(state: SimulatorState, request: Request) -> Response:
+    if request.method == "GET":
+        return _after_sale(lambda: aftersale.discussions_of(state, request.query.get("login", "")))
+    body = _json_body(request)
+    return _after_sale(lambda: aftersale.open_discussion(state, body), 201)
+
+
+def _discussion_message(state: SimulatorState, request: Request, discussion_id: str) -> Response:
+    body = _json_body(request)
+    return _after_sale(lambda: aftersale.add_message(state, int(discussion_id), body), 201)
+
+
+def _seed_after_sale(state: SimulatorState, request: Request) -> Response:
+    body = _json_body(request)
+    return _after_sale(
+        lambda: aftersale.seed(
+            state,
+            str(body.get("login", "")),
+            rate=float(body.get("rate", 0.2)),
+            seed_value=body.get("seed"),
+        )
+    )
+
+
 def _jsonable(value: Any) -> Any:
     """Records hold datetimes and Decimals: ISO 8601 strings and exact decimal strings."""
     if isinstance(value, dict):
@@ -266,11 +314,25 @@ _ROUTES: dict[str, dict[str, Callable[[SimulatorState, Request], Response]]] = {
     "/offer-packages": {"GET": _list_offer_packages},
     "/offer-packages/settings": {"POST": _offer_package_settings},
     "/known-eans": {"POST": _add_known_eans},
+    "/marketplace/discussions": {"GET": _discussions, "POST": _discussions},
+    "/marketplace/after-sale/seed": {"POST": _seed_after_sale},
 }
 _PATTERN_ROUTES: list[tuple[re.Pattern[str], dict[str, Callable[..., Response]]]] = [
     (
         re.compile(r"^/orders/(?P<api>[^/]+)/(?P<order_id>[^/]+)/status$"),
         {"POST": _set_order_status},
+    ),
+    (
+        re.compile(r"^/marketplace/orders/(?P<order_id>[^/]+)/customer-cancellation$"),
+        {"POST": _customer_cancellation},
+    ),
+    (
+        re.compile(r"^/marketplace/orders/(?P<order_id>[^/]+)/vouchers$"),
+        {"GET": _vouchers},
+    ),
+    (
+        re.compile(r"^/marketplace/discussions/(?P<discussion_id>[0-9]+)/messages$"),
+        {"POST": _discussion_message},
     ),
 ]
 

@@ -15,6 +15,7 @@ from lxml import etree
 from . import offer_zip, soap
 from .catalogue import CARRIERS, cdiscount_sku
 from .exchange import Request, Response
+from .marketplace_claims import Voucher
 from .offers import ACTIVE, REJECTED, OfferResult, PackageView, StoredOffer
 from .orders import (
     FLOWS,
@@ -277,13 +278,30 @@ def _order_list_response(
         soap.leaf(result, "OrderList", None)
     else:
         order_list = soap.child(result, "OrderList")
+        claims, now = call.state.marketplace_claims, call.state.now()
         for order in orders:
-            _write_order(order_list, order, lines=lines, parcels=parcels)
+            _write_order(
+                order_list,
+                order,
+                lines=lines,
+                parcels=parcels,
+                claimed=claims.claimed_lines(order.seller, order.order_id, now),
+                vouchers=claims.vouchers(order.seller, order.order_id),
+            )
     return soap.envelope_response(envelope)
 
 
-def _write_order(parent: etree._Element, order: Order, *, lines: bool, parcels: bool) -> None:
-    """One `Order`, members in DataContract (alphabetical) order."""
+def _write_order(
+    parent: etree._Element,
+    order: Order,
+    *,
+    lines: bool,
+    parcels: bool,
+    claimed: set[str] | None = None,
+    vouchers: list[Voucher] | None = None,
+) -> None:
+    """One `Order`, members in DataContract (alphabetical) order. `claimed`: the SKUs under
+    an open claim (empty: the whole order), None without one; `vouchers`: refunds made."""
     flow = order.flow
     cancelled = order.cancelled_before_payment
     shipped = order.status == flow.shipped
@@ -301,7 +319,7 @@ def _write_order(parent: etree._Element, order: Order, *, lines: bool, parcels: 
     leaf(corporation, "IsMarketPlaceActive", True)
     leaf(element, "CreationDate", paris_date(order.created_at))
     _write_customer(element, order)
-    leaf(element, "HasClaims", False)
+    leaf(element, "HasClaims", claimed is not None)
     leaf(element, "InitialTotalAmount", _number(order.total))
     leaf(element, "InitialTotalShippingChargesAmount", _number(order.shipping_total))
     leaf(element, "IsCLogistiqueOrder", False)
@@ -312,7 +330,8 @@ def _write_order(parent: etree._Element, order: Order, *, lines: bool, parcels: 
     if lines:
         line_list = child(element, "OrderLineList")
         for row, line in enumerate(order.lines):
-            _write_line(line_list, order, row, line)
+            line_claimed = claimed is not None and (not claimed or line.sku in claimed)
+            _write_line(line_list, order, row, line, claimed=line_claimed)
     else:
         leaf(element, "OrderLineList", None)
     leaf(element, "OrderNumber", order.order_id)
@@ -349,7 +368,17 @@ def _write_order(parent: etree._Element, order: Order, *, lines: bool, parcels: 
     leaf(element, "ValidatedTotalShippingCharges", _number(validated_shipping))
     leaf(element, "ValidationStatus", "None")
     leaf(element, "VisaCegid", 1)
-    leaf(element, "VoucherList", None)
+    if vouchers:
+        voucher_list = child(element, "VoucherList")
+        for voucher in vouchers:
+            item = child(voucher_list, "Voucher")
+            leaf(item, "CreateDate", paris_date(voucher.at))
+            refund = child(item, "RefundInformation")
+            leaf(refund, "Amount", _number(voucher.amount))
+            leaf(refund, "MotiveId", voucher.motive_id)
+            leaf(item, "Source", voucher.source)
+    else:
+        leaf(element, "VoucherList", None)
 
 
 def _write_address(parent: etree._Element, name: str, order: Order) -> None:
@@ -403,7 +432,9 @@ def _write_customer(parent: etree._Element, order: Order) -> None:
         soap.leaf(element, field_name, customer[key] if known else None)
 
 
-def _write_line(parent: etree._Element, order: Order, row: int, line: Line) -> None:
+def _write_line(
+    parent: etree._Element, order: Order, row: int, line: Line, *, claimed: bool = False
+) -> None:
     leaf = soap.leaf
     element = soap.child(parent, "OrderLine")
     ship_by = order.shipped_at_max
@@ -411,7 +442,7 @@ def _write_line(parent: etree._Element, order: Order, row: int, line: Line) -> N
     leaf(element, "CategoryCode", line.category)
     leaf(element, "DeliveryDateMax", paris_date(ship_by + timedelta(days=4)))
     leaf(element, "DeliveryDateMin", paris_date(ship_by + timedelta(days=1)))
-    leaf(element, "HasClaim", False)
+    leaf(element, "HasClaim", claimed)
     leaf(element, "InitialPrice", _number(line.unit_price))
     leaf(element, "IsCDAV", False)
     leaf(element, "IsNegotiated", False)
@@ -422,7 +453,9 @@ def _write_line(parent: etree._Element, order: Order, row: int, line: Line) -> N
     leaf(element, "ProductEan", line.ean)
     leaf(element, "ProductId", cdiscount_sku(line.ean))
     leaf(element, "PurchasePrice", _number(line.total_price))  # §M4: the line total
-    leaf(element, "Quantity", line.quantity)
+    # §M8: a line refunded after the seller refused to ship reads quantity 0.
+    refunded = line.status == "RefundedAfterShipmentRefused"
+    leaf(element, "Quantity", 0 if refunded else line.quantity)
     leaf(element, "RefundShippingCharges", False)
     leaf(element, "RowId", row)
     leaf(element, "SellerProductId", line.sku)

@@ -153,7 +153,8 @@ FLOWS: dict[str, Flow] = {
             "RefusedBySeller": "RefusedBySeller",
             "AutomaticCancellation": "None",
             "PaymentRefused": "PaymentRefused",
-            "ShipmentRefusedBySeller": "ShipmentRefusedBySeller",
+            # §M8: Cdiscount refunds the customer; the lines read back with quantity 0.
+            "ShipmentRefusedBySeller": "RefundedAfterShipmentRefused",
             "ValidatedFianet": "None",
             "BeingValidatedFianet": "None",
         },
@@ -1174,6 +1175,23 @@ class OrderBook:
             changes["accepted_at"] = now
         self._change(order, status, now, "control", **changes)
 
+    def set_line_statuses(
+        self,
+        api: str,
+        order_id: str,
+        statuses: Mapping[str, str],
+        now: datetime,
+        cause: str,
+        *,
+        status: str | None = None,
+    ) -> None:
+        """Lines (by line id) to new statuses, the order to `status` (default: unchanged)."""
+        order = self.get(api, order_id)
+        lines = tuple(
+            replace(line, status=statuses.get(line.line_id, line.status)) for line in order.lines
+        )
+        self._change(order, status or order.status, order.flow.round(now), cause, lines=lines)
+
     # The seller's actions, Octopia (§O4)
 
     def octopia_approve(self, seller: str, order_id: str, decision: str, now: datetime) -> None:
@@ -1376,6 +1394,7 @@ def _line_follows(line: Line, flow: Flow, status: str) -> Line:
         flow.cancelled,
         flow.refused,
         flow.timed_out,
+        "ShipmentRefusedBySeller",  # §M8: Cdiscount refunds every line
     ):
         return line  # the customer's cancellation request stands
     return replace(line, status=flow.line_states[status])

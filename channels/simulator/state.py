@@ -18,6 +18,7 @@ from typing import Any
 
 from .catalogue import PRODUCTS
 from .faults import InjectedFault, new_fault
+from .marketplace_claims import MarketplaceClaims
 from .offers import (
     TRACKED_MODE,
     OfferBook,
@@ -106,6 +107,8 @@ class SimulatorState:
         # Sellers whose two APIs show one order book after a reset too (the demo seller).
         self._lasting_links: list[tuple[str, str]] = []
         self._offers = OfferBook()
+        # §M9, §M10: refund vouchers, discussions and claims of the Marketplace API.
+        self.marketplace_claims = MarketplaceClaims()
         # §M6: what PackageIntegrationStatus reads while a package integrates: nil, or the
         # spec's other [unconfirmed] form "IntegrationPending".
         self.marketplace_pending_status: str | None = None
@@ -421,6 +424,21 @@ class SimulatorState:
         with self._lock:
             self._book().set_status(api, order_id, status, self.now())
 
+    def set_line_statuses(
+        self,
+        api: str,
+        order_id: str,
+        statuses: dict[str, str],
+        *,
+        status: str | None = None,
+        cause: str = "customer",
+    ) -> None:
+        """Lines (by line id) to new statuses, and the order to `status` (default: as is)."""
+        with self._lock:
+            self._book().set_line_statuses(
+                api, order_id, statuses, self.now(), cause, status=status
+            )
+
     def orders_for(self, api: str, seller: str) -> list[dict[str, Any]]:
         """Copies of the seller's orders, by updated time."""
         with self._lock:
@@ -735,6 +753,7 @@ class SimulatorState:
             for octopia_seller, marketplace_login in self._lasting_links:
                 self._orders.link(octopia_seller, marketplace_login)
             self._offers.clear()
+            self.marketplace_claims.clear()
             if self._orders.autopilot:
                 self._orders.set_autopilot(enabled=True, accounts=self._accounts(), now=self.now())
 
