@@ -36,7 +36,7 @@ class CancellationRequest:
 
     request_id: str | None
     order_id: str
-    status: str  # Cdiscount's own, "Unknown" when it gave none
+    status: str  # Cdiscount's own, "Pending" when it gave none
     settled: bool
     accepted: bool | None
     line_ids: tuple[str, ...]
@@ -63,7 +63,7 @@ class Refund:
     order_id: str
     amount: Decimal | None
     reason: str | None
-    status: str  # Cdiscount's own, "Unknown" when it gave none
+    status: str  # Cdiscount's own, "Pending" when it gave none
     settled: bool
     accepted: bool | None  # None while pending
     message: str | None
