@@ -31,7 +31,7 @@ def octopia(simulator):
 
 
 def control(simulator, path, body=None):
-    base = simulator.urls["CDISCOUNT_API_URL"].split("/seller/")[0] + "/_simulator"
+    base = f"{simulator.url}/_simulator"
     if body is None:
         response = requests.get(f"{base}{path}", timeout=5)
     else:
