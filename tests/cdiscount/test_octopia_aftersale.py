@@ -1,6 +1,7 @@
 """OctopiaClient after the sale (§O7-§O9) against mocked HTTP: what it sends, how tolerantly it
 reads the [unconfirmed] answers, and the sentences it turns refusals into."""
 
+import inspect
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -8,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from channels.cdiscount import errors
+from channels.cdiscount import AfterSaleClient, OctopiaClient, errors
 from channels.cdiscount._octopia_parse import read_order
 from tests.cdiscount.support import assert_no_secret
 from tests.cdiscount.test_octopia_client import (
@@ -50,6 +51,20 @@ def sent(call):
 
 def query(call):
     return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
+
+
+AFTER_SALE_OPERATIONS = sorted(
+    name for name, member in vars(AfterSaleClient).items() if callable(member) and name[0] != "_"
+)
+
+
+@pytest.mark.parametrize("name", AFTER_SALE_OPERATIONS)
+def test_the_client_has_each_after_sale_operation_with_the_protocols_parameters(name):
+    expected = inspect.signature(getattr(AfterSaleClient, name)).parameters.values()
+    actual = inspect.signature(getattr(OctopiaClient, name)).parameters.values()
+    assert [(p.name, p.kind, p.default) for p in actual] == [
+        (p.name, p.kind, p.default) for p in expected
+    ]
 
 
 # §O7 cancelling
