@@ -623,35 +623,46 @@ class OctopiaClient(BaseClient):
     def send_message(self, discussion_id: str, body: str) -> None:
         """POST /messages (§O9): answer the customer on this discussion."""
         discussion_id = _required(discussion_id, "discussion_id")
-        text = _required(body, "body")
-        message = {"discussionId": discussion_id, "body": text, "receiver": "Customer"}
-        try:
-            self._api_call("POST", "/messages", body=message)
-        except RejectedError as exc:
-            raise self._refused(
-                exc,
-                RejectedError,
-                f"Cdiscount refused the message on discussion {discussion_id}: "
-                + _DISCUSSION_REFUSALS.get(exc.status, "check the text and that it is still open"),
-            ) from None
+        message = {
+            "discussionId": discussion_id,
+            "body": _required(body, "body"),
+            "receiver": "Customer",
+        }
+        self._discussion_call(
+            "POST",
+            "/messages",
+            message,
+            refused=f"Cdiscount refused the message on discussion {discussion_id}",
+            otherwise="check the text and that it is still open",
+        )
 
     def close_discussion(self, discussion_id: str) -> None:
         """PATCH /discussions/{id} (§O9) with a JSON Patch setting isOpen to false."""
-        path = f"/discussions/{_segment(discussion_id, 'discussion_id')}"
+        self._discussion_call(
+            "PATCH",
+            f"/discussions/{_segment(discussion_id, 'discussion_id')}",
+            [{"op": "replace", "path": "/isOpen", "value": False}],
+            headers={"Content-Type": JSON_PATCH_CONTENT_TYPE},
+            refused=f"Cdiscount refused to close discussion {discussion_id.strip()}",
+            otherwise="it may be closed already or escalated",
+        )
+
+    def _discussion_call(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        refused: str,
+        otherwise: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """A change to a discussion; a refusal reads `refused`: what the seller can do."""
         try:
-            self._api_call(
-                "PATCH",
-                path,
-                body=[{"op": "replace", "path": "/isOpen", "value": False}],
-                headers={"Content-Type": JSON_PATCH_CONTENT_TYPE},
-            )
+            self._api_call(method, path, body=body, headers=headers)
         except RejectedError as exc:
-            raise self._refused(
-                exc,
-                RejectedError,
-                f"Cdiscount refused to close discussion {discussion_id.strip()}: "
-                + _DISCUSSION_REFUSALS.get(exc.status, "it may be closed already or escalated"),
-            ) from None
+            advice = _DISCUSSION_REFUSALS.get(exc.status, otherwise)
+            raise self._refused(exc, RejectedError, f"{refused}: {advice}") from None
 
     def _request_cancellation(
         self,

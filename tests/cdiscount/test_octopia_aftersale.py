@@ -42,6 +42,13 @@ def order(status="InPreparation"):
     )
 
 
+def add_problem(rsps, method, url, status, *problem_args):
+    """Octopia refusing: an RFC 7807 problem (§O2)."""
+    getattr(rsps, method)(
+        url, status=status, body=problem(*problem_args), content_type=PROBLEM_JSON
+    )
+
+
 def sent(call):
     request = call.request
     assert request.headers["Authorization"] == f"Bearer {OLD_TOKEN}"
@@ -144,11 +151,14 @@ def test_partial_cancellation_arguments_are_checked_before_any_call(rsps, line_i
 
 
 def test_a_refused_line_level_request_says_so_and_offers_the_whole_order(rsps, cdiscount_logs):
-    rsps.post(
+    add_problem(
+        rsps,
+        "post",
         f"{API_URL}/order-partial-cancellation-requests",
-        status=400,
-        body=problem(400, "Bad Request", "Partial cancellation is not available"),
-        content_type=PROBLEM_JSON,
+        400,
+        400,
+        "Bad Request",
+        "Partial cancellation is not available",
     )
     with make_client() as client, pytest.raises(errors.CancellationRefusedError) as refused:
         client.cancel_lines(order(), line_ids=["1"], reason="seller-out-of-stock")
@@ -258,11 +268,14 @@ def test_refund_arguments_are_checked_before_any_call(rsps, kwargs, error):
 
 
 def test_a_refused_refund_is_a_sentence_with_cdiscounts_words(rsps):
-    rsps.post(
+    add_problem(
+        rsps,
+        "post",
         f"{API_URL}/order-commercial-gesture-requests",
-        status=400,
-        body=problem(400, "Bad Request", "The amount 60.00 exceeds the allowable amount 49.80"),
-        content_type=PROBLEM_JSON,
+        400,
+        400,
+        "Bad Request",
+        "The amount 60.00 exceeds the allowable amount 49.80",
     )
     with make_client() as client, pytest.raises(errors.RefundRefusedError) as refused:
         client.request_refund(order("Shipped"), amount=Decimal("60"), reason="MissingProduct")
@@ -384,11 +397,8 @@ def test_a_reply_and_a_close_send_the_documented_forms(rsps):
 
 
 def test_a_reply_to_a_closed_discussion_is_refused_with_a_sentence(rsps):
-    rsps.post(
-        f"{API_URL}/messages",
-        status=409,
-        body=problem(409, "Conflict", "Discussion D1 is closed."),
-        content_type=PROBLEM_JSON,
+    add_problem(
+        rsps, "post", f"{API_URL}/messages", 409, 409, "Conflict", "Discussion D1 is closed."
     )
     with make_client() as client, pytest.raises(errors.RejectedError) as refused:
         client.send_message("D1", "Hello")

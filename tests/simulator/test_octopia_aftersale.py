@@ -21,6 +21,14 @@ def add_order(simulator, status="InPreparation"):
     return simulator.state.add_order(api="octopia", seller=SELLER, status=status, lines=LINES)
 
 
+def post_gesture(simulator, token, body):
+    return octopia_post(simulator, "/order-commercial-gesture-requests", token, body)
+
+
+def post_cancellation(simulator, token, body):
+    return octopia_post(simulator, "/order-cancellation-requests", token, body)
+
+
 def line_statuses(simulator, order_id):
     return [line["status"] for line in simulator.state.order("octopia", order_id)["lines"]]
 
@@ -34,11 +42,8 @@ def test_reasons_list_the_documented_code(simulator):
 
 def test_a_cancellation_taking_orderid_instead_of_ordersellerid_settles_on_the_clock(simulator):
     token, order_id = octopia_token(simulator), add_order(simulator)
-    created = octopia_post(
-        simulator,
-        "/order-cancellation-requests",
-        token,
-        {"orderId": order_id, "reason": "seller-out-of-stock"},
+    created = post_cancellation(
+        simulator, token, {"orderId": order_id, "reason": "seller-out-of-stock"}
     )
     assert created.status_code == 201
     request_id = created.json()["requestId"]
@@ -88,11 +93,8 @@ def test_requests_are_checked(simulator):
         {"orderSellerId": order_id, "reason": "seller-out-of-stock", "lines": []},
     )
     assert "lines" in assert_problem(no_lines, 400)["errors"]
-    unknown = octopia_post(
-        simulator,
-        "/order-cancellation-requests",
-        token,
-        {"orderSellerId": "SCID-NONE", "reason": "seller-out-of-stock"},
+    unknown = post_cancellation(
+        simulator, token, {"orderSellerId": "SCID-NONE", "reason": "seller-out-of-stock"}
     )
     assert_problem(unknown, 404)
     no_filter = octopia_get(simulator, "/order-cancellation-requests", token)
@@ -101,11 +103,8 @@ def test_requests_are_checked(simulator):
 
 def test_a_shipped_order_is_no_longer_cancellable(simulator):
     token, order_id = octopia_token(simulator), add_order(simulator, "Shipped")
-    refused = octopia_post(
-        simulator,
-        "/order-cancellation-requests",
-        token,
-        {"orderSellerId": order_id, "reason": "seller-out-of-stock"},
+    refused = post_cancellation(
+        simulator, token, {"orderSellerId": order_id, "reason": "seller-out-of-stock"}
     )
     assert "Shipped" in assert_problem(refused, 409)["detail"]
 
@@ -128,11 +127,8 @@ def test_line_level_requests_refused_for_listed_orders_and_whole_ones_refused_af
         {"orderSellerId": order_id, "reason": "seller-out-of-stock", "lines": [{"lineId": "1"}]},
     )
     assert "whole order" in assert_problem(partial, 400)["detail"]
-    whole = octopia_post(
-        simulator,
-        "/order-cancellation-requests",
-        token,
-        {"orderSellerId": order_id, "reason": "seller-out-of-stock"},
+    whole = post_cancellation(
+        simulator, token, {"orderSellerId": order_id, "reason": "seller-out-of-stock"}
     )
     assert whole.status_code == 201
     simulator.state.advance_clock(61)
@@ -168,18 +164,12 @@ def test_a_gesture_above_the_allowance_is_refused_and_one_within_it_accepted(sim
     token, order_id = octopia_token(simulator), add_order(simulator, "Delivered")
     path = f"/orders/{order_id}/commercial-gestures-available-amounts"
     assert octopia_get(simulator, path, token).json()["allowableAmount"] == 25.0
-    too_much = octopia_post(
-        simulator,
-        "/order-commercial-gesture-requests",
-        token,
-        {"orderId": order_id, "reason": "MissingProduct", "amount": 25.01},
+    too_much = post_gesture(
+        simulator, token, {"orderId": order_id, "reason": "MissingProduct", "amount": 25.01}
     )
     assert "exceeds the allowable amount 25.00" in assert_problem(too_much, 400)["detail"]
-    created = octopia_post(
-        simulator,
-        "/order-commercial-gesture-requests",
-        token,
-        {"orderId": order_id, "reason": "DamagedProduct", "amount": 10},
+    created = post_gesture(
+        simulator, token, {"orderId": order_id, "reason": "DamagedProduct", "amount": 10}
     )
     assert created.status_code == 201
     gesture_id = created.json()["id"]
@@ -192,25 +182,14 @@ def test_a_gesture_above_the_allowance_is_refused_and_one_within_it_accepted(sim
 
 def test_gestures_are_checked(simulator):
     token, order_id = octopia_token(simulator), add_order(simulator)
-    other = octopia_post(
-        simulator,
-        "/order-commercial-gesture-requests",
-        token,
-        {"orderId": order_id, "reason": "Other", "amount": 1},
-    )
+    other = post_gesture(simulator, token, {"orderId": order_id, "reason": "Other", "amount": 1})
     assert "reasonDetails" in assert_problem(other, 400)["errors"]
-    not_shipped = octopia_post(
-        simulator,
-        "/order-commercial-gesture-requests",
-        token,
-        {"orderId": order_id, "reason": "MissingProduct", "amount": 1},
+    not_shipped = post_gesture(
+        simulator, token, {"orderId": order_id, "reason": "MissingProduct", "amount": 1}
     )
     assert "Shipped or Delivered" in assert_problem(not_shipped, 400)["detail"]
-    cents = octopia_post(
-        simulator,
-        "/order-commercial-gesture-requests",
-        token,
-        {"orderId": order_id, "reason": "MissingProduct", "amount": 1.234},
+    cents = post_gesture(
+        simulator, token, {"orderId": order_id, "reason": "MissingProduct", "amount": 1.234}
     )
     assert "amount" in assert_problem(cents, 400)["errors"]
 
@@ -218,12 +197,7 @@ def test_gestures_are_checked(simulator):
 def test_gestures_are_listed_with_a_cursor_in_the_link_header(simulator):
     token, order_id = octopia_token(simulator), add_order(simulator, "Shipped")
     for _ in range(3):
-        octopia_post(
-            simulator,
-            "/order-commercial-gesture-requests",
-            token,
-            {"orderId": order_id, "reason": "LateDelivery", "amount": 1},
-        )
+        post_gesture(simulator, token, {"orderId": order_id, "reason": "LateDelivery", "amount": 1})
     first = octopia_get(
         simulator,
         "/order-commercial-gesture-requests",
