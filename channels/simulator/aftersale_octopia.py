@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from .exchange import Request, Response
 from .octopia import money_json, problem, route
@@ -638,11 +639,8 @@ def list_gestures(state: SimulatorState, request: Request, client: OctopiaClient
     headers = {}
     if offset + limit < len(found):
         cursor = base64.urlsafe_b64encode(str(offset + limit).encode()).decode()
-        following = {k: v for k, v in query.items() if k != "cursor"}
-        following_query = "&".join(f"{k}={v}" for k, v in following.items())
-        headers["Link"] = (
-            f'<http://{request.host}{request.path}?{following_query}&cursor={cursor}>; rel="next"'
-        )
+        following = urlencode({**query, "cursor": cursor})
+        headers["Link"] = f'<http://{request.host}{request.path}?{following}>; rel="next"'
     return money_json(200, {"items": page}, headers=headers)
 
 

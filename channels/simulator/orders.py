@@ -1417,8 +1417,8 @@ def _remove(keys: list[tuple[int, int, str]], key: tuple[int, int, str]) -> None
 
 def _line_follows(line: Line, flow: Flow, status: str) -> Line:
     """A line's status once its order moves to `status`."""
-    if flow.api == OCTOPIA and line.status == flow.line_states[flow.cancelled]:
-        return line  # a line cancelled alone (§O7) stays cancelled
+    if line.status == flow.line_states[flow.cancelled] and status in (flow.shipped, flow.delivered):
+        return line  # a line cancelled alone (§O7) stays cancelled as the rest ships
     if line.status == flow.cancel_request and status not in (
         flow.cancelled,
         flow.refused,
