@@ -5,6 +5,15 @@ comes in through the constructors.
 """
 
 from . import errors
+from .aftersale import (
+    AfterSaleClient,
+    CancellationReason,
+    CancellationRequest,
+    Discussion,
+    DiscussionMessage,
+    Refund,
+    RefundAllowance,
+)
 from .marketplace import MarketplaceClient
 from .octopia import OctopiaClient
 from .protocols import CdiscountClient, PackagePublisher, PackageWriter, TokenStore
@@ -26,6 +35,13 @@ from .results import (
 
 __all__ = [
     "Address",
+    "AfterSaleClient",
+    "CancellationReason",
+    "CancellationRequest",
+    "Discussion",
+    "DiscussionMessage",
+    "Refund",
+    "RefundAllowance",
     "Carrier",
     "CdiscountClient",
     "MarketplaceClient",

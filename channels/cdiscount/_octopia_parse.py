@@ -1,4 +1,5 @@
-"""Reading the Octopia Seller API's JSON (docs/cdiscount-api.md §O): orders, offers, errors.
+"""Reading the Octopia Seller API's JSON (docs/cdiscount-api.md §O): orders, offers, errors,
+after-sale requests and discussions.
 
 Pure functions of decoded JSON or of a response; a value that cannot be read is an
 OrderDataError or OfferDataError, turned into MalformedResponseError by the client.
@@ -29,6 +30,14 @@ from ._orders import (
     required_decimal,
     required_quantity,
     unit_price,
+)
+from .aftersale import (
+    CancellationReason,
+    CancellationRequest,
+    Discussion,
+    DiscussionMessage,
+    Refund,
+    RefundAllowance,
 )
 from .results import (
     Address,
@@ -360,3 +369,218 @@ def read_seller_info(data: Any, seller_id: str) -> SellerInfo | None:
         login=json_text(candidates, "login"),
         raw=raw,
     )
+
+
+# -- after the sale (§O7-§O9): every shape [unconfirmed], read tolerantly ---------------------
+
+# How Cdiscount may say a request (cancellation, commercial gesture) is settled. Anything else
+# reads as still pending: a status the client does not know is followed, never taken as final.
+ACCEPTED_REQUEST_STATUSES = frozenset(
+    {"accepted", "validated", "approved", "done", "completed", "processed", "cancelled", "refunded"}
+)
+REFUSED_REQUEST_STATUSES = frozenset({"refused", "rejected", "denied", "failed", "cancelfailed"})
+# What a request without any status is taken for (a fresh one, as creation answers).
+PENDING_STATUS = "Pending"
+# The ids a created request may come back under (§O7: requestId or cancellationRequestId).
+REQUEST_ID_KEYS = (
+    "requestId",
+    "cancellationRequestId",
+    "commercialGestureRequestId",
+    "commercialGestureId",
+    "id",
+)
+# §O9 graduation: a claim, or escalated to Cdiscount (Level_1, Level_2, ...).
+CLAIM_GRADUATIONS = frozenset({"claim"})
+
+
+def listed_items(data: Any) -> list[Any] | None:
+    """A listing as a bare list or {"items": [...]} (or "data"/"results"); None otherwise."""
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        for key in ("items", "data", "results"):
+            if isinstance(data.get(key), list):
+                return data[key]
+        return None
+    return data if isinstance(data, list) else None
+
+
+def request_outcome(status: str | None) -> tuple[bool, bool | None]:
+    """(settled, accepted) for a request status; accepted None while pending."""
+    folded = (status or "").replace("-", "").replace("_", "").casefold()
+    if folded in ACCEPTED_REQUEST_STATUSES:
+        return True, True
+    if folded in REFUSED_REQUEST_STATUSES:
+        return True, False
+    return False, None
+
+
+def read_cancellation_reasons(data: Any) -> list[CancellationReason] | None:
+    """GET /cancellation-reasons: items with a code (or id) and a label; None when no list."""
+    items = listed_items(data)
+    if items is None:
+        return None
+    reasons = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            reasons.append(CancellationReason(code=item.strip(), label=None))
+        elif isinstance(item, dict):
+            code = json_text(item, "code", "reasonCode", "id", "reason")
+            if code is not None:
+                label = json_text(item, "label", "description", "name", "wording")
+                reasons.append(CancellationReason(code=code, label=label))
+    return reasons
+
+
+def read_cancellation_request(
+    item: Any, *, order_id: str, line_ids: tuple[str, ...] = (), reason: str | None = None
+) -> CancellationRequest:
+    """One cancellation request; what the answer leaves out comes from what was asked."""
+    data = item if isinstance(item, dict) else {}
+    status = json_text(data, "status", "state", "requestStatus")
+    settled, accepted = request_outcome(status)
+    lines = data.get("lines") if isinstance(data.get("lines"), list) else []
+    found_lines = tuple(
+        text
+        for line in lines
+        if isinstance(line, dict)
+        and (text := json_text(line, "lineId", "orderLineId", "id")) is not None
+    )
+    return CancellationRequest(
+        request_id=json_text(data, *REQUEST_ID_KEYS),
+        order_id=json_text(data, "orderSellerId", "orderId") or order_id,
+        status=status or PENDING_STATUS,
+        settled=settled,
+        accepted=accepted,
+        line_ids=found_lines or line_ids,
+        reason=json_text(data, "reason", "reasonCode") or reason,
+        message=json_text(data, "refusalReason", "message", "comment", "statusMessage"),
+        created_at=_lenient_datetime(data, "createdAt", "creationDate", "requestedAt"),
+        raw=data,
+    )
+
+
+def read_refund_allowance(data: Any, order_id: str) -> RefundAllowance | None:
+    """§O8 available amounts: allowableAmount at the top, in an object, or in a one-item list."""
+    items = listed_items(data)
+    if items and isinstance(items[0], dict):
+        data = items[0]
+    if not isinstance(data, dict):
+        return None
+    value = data.get("allowableAmount", data.get("availableAmount", data.get("amount")))
+    currency = json_text(data, "currencyCode", "currency") or "EUR"
+    if isinstance(value, dict):
+        currency = json_text(value, "currencyCode", "currency") or currency
+        value = value.get("amount", value.get("value"))
+    try:
+        allowable = decimal_or_none(value, f"order {order_id} allowableAmount")
+    except OrderDataError:
+        return None
+    if allowable is None:
+        return None
+    return RefundAllowance(order_id=order_id, allowable_amount=allowable, currency=currency)
+
+
+def read_refund(item: Any, *, order_id: str | None = None) -> Refund | None:
+    """One commercial gesture request (§O8); None when it names no order at all."""
+    if not isinstance(item, dict):
+        return None
+    found_order = json_text(item, "orderId", "orderSellerId") or order_id
+    if found_order is None:
+        return None
+    status = json_text(item, "status", "state", "requestStatus")
+    settled, accepted = request_outcome(status)
+    amount = item.get("amount")
+    if isinstance(amount, dict):
+        amount = amount.get("amount", amount.get("value"))
+    try:
+        refund_amount = decimal_or_none(amount, f"order {found_order} gesture amount")
+    except OrderDataError:
+        refund_amount = None
+    return Refund(
+        refund_id=json_text(item, *REQUEST_ID_KEYS),
+        order_id=found_order,
+        amount=refund_amount,
+        reason=json_text(item, "reason", "reasonCode"),
+        status=status or PENDING_STATUS,
+        settled=settled,
+        accepted=accepted,
+        message=json_text(item, "refusalReason", "message", "comment", "statusMessage"),
+        created_at=_lenient_datetime(item, "createdAt", "creationDate"),
+        raw=item,
+    )
+
+
+def read_discussion(item: Any) -> Discussion | None:
+    """One discussion of §O9 (messages included when present); None without an id."""
+    if not isinstance(item, dict):
+        return None
+    discussion_id = json_text(item, "discussionId", "id")
+    if discussion_id is None:
+        return None
+    graduation = json_text(item, "graduation", "level")
+    folded = (graduation or "").casefold()
+    process = json_text(item, "processStatus") or ""
+    is_open = item.get("isOpen", item.get("open"))
+    if not isinstance(is_open, bool):
+        status = (json_text(item, "status") or "open").casefold()
+        is_open = status not in ("closed", "close")
+    order = item.get("order") if isinstance(item.get("order"), dict) else {}
+    raw_messages = item.get("messages") if isinstance(item.get("messages"), list) else []
+    messages = tuple(m for m in (read_message(raw) for raw in raw_messages) if m is not None)
+    return Discussion(
+        discussion_id=discussion_id,
+        order_id=json_text(item, "orderId", "orderSellerId")
+        or json_text(order, "orderId", "id", "reference"),
+        typology=json_text(item, "typologyCode", "typology"),
+        sub_typology=json_text(item, "subTypologyCode", "subTypology"),
+        graduation=graduation,
+        is_claim=folded in CLAIM_GRADUATIONS or folded.startswith("level"),
+        escalated=folded.startswith("level"),
+        open=is_open,
+        to_answer=process.casefold() == "totreat",
+        subject=json_text(item, "subject", "title"),
+        created_at=_lenient_datetime(item, "createdAt", "creationDate"),
+        updated_at=_lenient_datetime(item, "updatedAt", "lastUpdateDate"),
+        messages=tuple(sorted(messages, key=_message_order)),
+        raw=item,
+    )
+
+
+def read_message(item: Any) -> DiscussionMessage | None:
+    """One message; the body key is [unconfirmed]: body, content, text or message."""
+    if not isinstance(item, dict):
+        return None
+    body = item.get("body", item.get("content", item.get("text", item.get("message"))))
+    if not isinstance(body, str):
+        return None
+    sender = item.get("sender")
+    if isinstance(sender, dict):
+        sender = json_text(sender, "type", "userType", "name", "id")
+    elif not isinstance(sender, str):
+        sender = json_text(item, "senderType", "from", "author")
+    read = item.get("hasRead", item.get("isRead"))
+    return DiscussionMessage(
+        message_id=json_text(item, "messageId", "id"),
+        sender=sender,
+        body=body,
+        sent_at=_lenient_datetime(item, "createdAt", "sentAt", "date"),
+        read=read if isinstance(read, bool) else None,
+    )
+
+
+def _message_order(message: DiscussionMessage) -> tuple[bool, datetime]:
+    # Oldest first; undated messages keep their place at the end.
+    return message.sent_at is None, message.sent_at or datetime.min.replace(tzinfo=UTC)
+
+
+def _lenient_datetime(data: Mapping[str, Any], *keys: str) -> datetime | None:
+    """An after-sale date: unreadable reads as None (nothing the seller acts on hangs on it)."""
+    for key in keys:
+        text = json_text(data, key)
+        if text:
+            try:
+                return parse_datetime(text, UTC, key)
+            except OrderDataError:
+                return None
+    return None

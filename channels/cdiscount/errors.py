@@ -79,18 +79,33 @@ class RejectedError(CdiscountError):
     """Cdiscount refused the request itself (400/404/validation, OperationSuccess=false)."""
 
 
+class CancellationRefusedError(RejectedError):
+    """Cdiscount refused a cancellation request; `whole_order_offered` is True when only some
+    lines were asked for and the seller should be offered to cancel the whole order instead."""
+
+    def __init__(self, message: str, *, whole_order_offered: bool = False, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.whole_order_offered = whole_order_offered
+
+
+class RefundRefusedError(RejectedError):
+    """Cdiscount refused a refund (a commercial gesture): too much, wrong state, bad reason."""
+
+
 class MalformedResponseError(CdiscountError):
     """The answer could not be parsed, or lacks elements the protocol requires."""
 
 
 __all__ = [
     "AuthenticationError",
+    "CancellationRefusedError",
     "CdiscountConnectionError",
     "CdiscountError",
     "InvalidCredentialsError",
     "MalformedResponseError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefundRefusedError",
     "RejectedError",
     "ServerError",
     "TokenRejectedError",

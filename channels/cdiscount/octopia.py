@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
 
@@ -16,12 +16,18 @@ from ._base import BaseClient, TokenStore, logger, media_type, utc_now
 from ._octopia_parse import (
     json_or_none,
     json_text,
+    listed_items,
     oauth_description,
     positive_seconds,
     problem_details,
+    read_cancellation_reasons,
+    read_cancellation_request,
     read_carriers,
+    read_discussion,
     read_offer_result,
     read_order,
+    read_refund,
+    read_refund_allowance,
     read_remote_offer,
     read_seller_info,
     www_authenticate_description,
@@ -43,11 +49,20 @@ from ._orders import (
     check_statuses,
     lines_to_ship,
 )
+from .aftersale import (
+    CancellationReason,
+    CancellationRequest,
+    Discussion,
+    Refund,
+    RefundAllowance,
+)
 from .errors import (
+    CancellationRefusedError,
     CdiscountError,
     InvalidCredentialsError,
     MalformedResponseError,
     PermissionDeniedError,
+    RefundRefusedError,
     RejectedError,
     TokenRejectedError,
 )
@@ -59,6 +74,7 @@ from .results import (
     OfferResult,
     OfferUpdate,
     Order,
+    OrderLine,
     RemoteOffer,
     SellerInfo,
     Token,
@@ -88,6 +104,17 @@ ORDER_STATUSES = (
 OFFER_BATCH_SIZE = 1_000
 # §O5: the tracked delivery mode, mandatory on every offer that carries delivery modes.
 TRACKED_DELIVERY_MODE = "THD"
+# §O7 [unconfirmed]: the key naming the order in cancellation requests and their follow-up
+# (one public client sends orderId instead); the simulator takes both.
+CANCELLATION_ORDER_KEY = "orderSellerId"
+# §O7: the seller cancels before shipment, i.e. while the order is paid and not yet shipped.
+CANCELLABLE_STATUSES = frozenset({"InPreparation", "Accepted", "WaitingAcceptance"})
+# §O8: a gesture with this reason needs reasonDetails.
+OTHER_GESTURE_REASON = "Other"
+# §O8 cursor paging: gestures asked per page.
+GESTURE_PAGE_LIMIT = 50
+# §O9 [unconfirmed close form]: a JSON Patch, sent with its own media type (RFC 6902).
+JSON_PATCH_CONTENT_TYPE = "application/json-patch+json"
 
 
 @dataclass(frozen=True)
@@ -396,6 +423,325 @@ class OctopiaClient(BaseClient):
             raise self._error(MalformedResponseError, f"{operation}: the answer names no packageId")
         return package_id
 
+    # -- after the sale (§O7-§O9) ---------------------------------------------------------
+
+    def list_cancellation_reasons(self) -> list[CancellationReason]:
+        """GET /cancellation-reasons (§O7): the reasons a seller may give, before shipment."""
+        params = {
+            "salesChannel": SALES_CHANNEL,
+            "userType": "Seller",
+            "orderStatus": "InPreparation",
+        }
+        data = self._api_call("GET", "/cancellation-reasons", params=params).data
+        reasons = read_cancellation_reasons(data)
+        if reasons is None:
+            raise self._error(
+                MalformedResponseError, "GET /cancellation-reasons: the answer is not a list"
+            )
+        return reasons
+
+    def cancel_order(
+        self, order: Order, *, reason: str, refund_shipping: bool = True
+    ) -> CancellationRequest:
+        """POST /order-cancellation-requests (§O7): ask Cdiscount to cancel the whole order.
+
+        Cdiscount settles the request later: follow it with list_cancellation_requests. A
+        refusal is a CancellationRefusedError saying what the seller can do.
+        """
+        reason = _required(reason, "reason")
+        body = {
+            CANCELLATION_ORDER_KEY: order.order_id,
+            "reason": reason,
+            "shippingCostRefund": bool(refund_shipping),
+        }
+        return self._request_cancellation(
+            "/order-cancellation-requests", body, order, line_ids=(), reason=reason
+        )
+
+    def cancel_lines(
+        self,
+        order: Order,
+        *,
+        line_ids: Sequence[str],
+        reason: str,
+        refund_shipping: bool = True,
+    ) -> CancellationRequest:
+        """POST /order-partial-cancellation-requests (§O7): cancel some lines of the order.
+
+        Whether Cdiscount takes line-level requests at all is unconfirmed: a refusal is a
+        CancellationRefusedError with `whole_order_offered` set, for the seller to decide on
+        cancel_order (never done here).
+        """
+        reason = _required(reason, "reason")
+        if line_ids is None or (not isinstance(line_ids, str) and not list(line_ids)):
+            raise ValueError("line_ids must name at least one line (cancel_order cancels all)")
+        lines = lines_to_ship(order, line_ids, default=lambda line: False)
+        body = {
+            CANCELLATION_ORDER_KEY: order.order_id,
+            "lines": [
+                {
+                    "lineId": line.line_id,
+                    "offerId": _offer_id(line),
+                    "reason": reason,
+                    "shippingCostRefund": bool(refund_shipping),
+                }
+                for line in lines
+            ],
+        }
+        return self._request_cancellation(
+            "/order-partial-cancellation-requests",
+            body,
+            order,
+            line_ids=tuple(line.line_id for line in lines),
+            reason=reason,
+        )
+
+    def list_cancellation_requests(self, order: Order) -> list[CancellationRequest]:
+        """GET /order-cancellation-requests?orderSellerId= (§O7): the order's requests, with
+        where Cdiscount stands on each (a status it does not settle reads as pending)."""
+        operation = "GET /order-cancellation-requests"
+        params = {CANCELLATION_ORDER_KEY: order.order_id}
+        items = listed_items(
+            self._api_call("GET", "/order-cancellation-requests", params=params).data
+        )
+        if items is None:
+            raise self._error(MalformedResponseError, f"{operation}: the answer is not a list")
+        found = [
+            read_cancellation_request(item, order_id=order.order_id)
+            for item in items
+            if isinstance(item, dict)
+        ]
+        # Tolerated: a server ignoring the filter answers with other orders' requests too.
+        return [request for request in found if request.order_id == order.order_id]
+
+    def get_refund_allowance(self, order: Order) -> RefundAllowance:
+        """GET /orders/{orderId}/commercial-gestures-available-amounts (§O8)."""
+        path = f"/orders/{_segment(order.order_id)}/commercial-gestures-available-amounts"
+        allowance = read_refund_allowance(self._api_call("GET", path).data, order.order_id)
+        if allowance is None:
+            raise self._error(
+                MalformedResponseError, f"GET {path}: the answer holds no allowableAmount"
+            )
+        return allowance
+
+    def request_refund(
+        self, order: Order, *, amount: Decimal, reason: str, details: str | None = None
+    ) -> Refund:
+        """POST /order-commercial-gesture-requests (§O8): refund `amount` euros after shipment.
+
+        `details` is required when the reason is "Other". Cdiscount refuses more than the
+        allowance, or an order not Shipped/Delivered: a RefundRefusedError.
+        """
+        reason = _required(reason, "reason")
+        if not isinstance(amount, Decimal):
+            raise TypeError("amount must be a Decimal")
+        if not amount.is_finite() or amount <= 0:
+            raise ValueError("amount must be more than 0")
+        details = details.strip() if isinstance(details, str) else None
+        if reason == OTHER_GESTURE_REASON and not details:
+            raise ValueError(f"details are required when the reason is {OTHER_GESTURE_REASON}")
+        body: dict[str, Any] = {
+            "orderId": order.order_id,
+            "reason": reason,
+            "amount": _json_amount(amount),
+        }
+        if details:
+            body["reasonDetails"] = details
+        path = "/order-commercial-gesture-requests"
+        try:
+            result = self._api_call("POST", path, body=body)
+        except RejectedError as exc:
+            raise self._refused(
+                exc, RefundRefusedError, _refund_refusal(exc.status, order, amount)
+            ) from None
+        refund = read_refund(result.data, order_id=order.order_id)
+        if refund is None:
+            refund = read_refund({}, order_id=order.order_id)
+        return replace(
+            refund,
+            refund_id=refund.refund_id or _location_id(result, path),
+            amount=refund.amount if refund.amount is not None else amount,
+            reason=refund.reason or reason,
+        )
+
+    def list_refunds(self, order: Order) -> Iterator[Refund]:
+        """GET /order-commercial-gesture-requests?orderId= (§O8), every cursor page."""
+        operation = "GET /order-commercial-gesture-requests"
+        params = {"orderId": order.order_id, "limit": GESTURE_PAGE_LIMIT}
+        for items in self._cursor_pages("/order-commercial-gesture-requests", params, operation):
+            for item in items:
+                refund = read_refund(item, order_id=order.order_id)
+                if refund is not None and refund.order_id == order.order_id:
+                    yield refund
+
+    def get_refund(self, refund_id: str) -> Refund:
+        """GET /order-commercial-gesture-requests/{id} (§O8): one gesture and its status."""
+        path = f"/order-commercial-gesture-requests/{_segment(refund_id, 'refund_id')}"
+        refund = read_refund(self._api_call("GET", path).data)
+        if refund is None:
+            raise self._error(MalformedResponseError, f"GET {path}: the answer names no order")
+        return refund if refund.refund_id else replace(refund, refund_id=refund_id.strip())
+
+    def list_discussions(
+        self,
+        *,
+        open_only: bool | None = None,
+        to_answer: bool | None = None,
+        typology: str | None = None,
+        updated_from: datetime | None = None,
+    ) -> Iterator[Discussion]:
+        """GET /discussions (§O9), every page; None leaves a filter out.
+
+        `open_only` True/False asks for open/closed ones, `to_answer` True/False for
+        processStatus ToTreat/Treated. Messages come with get_discussion.
+        """
+        params: dict[str, str] = {}
+        if open_only is not None:
+            params["isOpen"] = "true" if open_only else "false"
+        if to_answer is not None:
+            params["processStatus"] = "ToTreat" if to_answer else "Treated"
+        if typology:
+            params["typologyCode"] = typology.strip()
+        if updated_from is not None:
+            if updated_from.utcoffset() is None:
+                raise ValueError("updated_from must be an aware datetime")
+            params["updatedAtMin"] = _iso_utc(updated_from)
+        return self._discussion_pages(params)
+
+    def get_discussion(self, discussion_id: str) -> Discussion:
+        """GET /discussions/{id} (§O9): the discussion with its messages, oldest first."""
+        path = f"/discussions/{_segment(discussion_id, 'discussion_id')}"
+        data = self._api_call("GET", path).data
+        # Tolerated: {"discussion": {...}, "messages": [...]} as well as one object.
+        if isinstance(data, dict) and isinstance(data.get("discussion"), dict):
+            data = {**data["discussion"], "messages": data.get("messages") or []}
+        discussion = read_discussion(data)
+        if discussion is None:
+            raise self._error(MalformedResponseError, f"GET {path}: the answer is no discussion")
+        return discussion
+
+    def send_message(self, discussion_id: str, body: str) -> None:
+        """POST /messages (§O9): answer the customer on this discussion."""
+        discussion_id = _required(discussion_id, "discussion_id")
+        message = {
+            "discussionId": discussion_id,
+            "body": _required(body, "body"),
+            "receiver": "Customer",
+        }
+        self._discussion_call(
+            "POST",
+            "/messages",
+            message,
+            refused=f"Cdiscount refused the message on discussion {discussion_id}",
+            otherwise="check the text and that it is still open",
+        )
+
+    def close_discussion(self, discussion_id: str) -> None:
+        """PATCH /discussions/{id} (§O9) with a JSON Patch setting isOpen to false."""
+        self._discussion_call(
+            "PATCH",
+            f"/discussions/{_segment(discussion_id, 'discussion_id')}",
+            [{"op": "replace", "path": "/isOpen", "value": False}],
+            headers={"Content-Type": JSON_PATCH_CONTENT_TYPE},
+            refused=f"Cdiscount refused to close discussion {discussion_id.strip()}",
+            otherwise="it may be closed already or escalated",
+        )
+
+    def _discussion_call(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        refused: str,
+        otherwise: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """A change to a discussion; a refusal reads `refused`: what the seller can do."""
+        try:
+            self._api_call(method, path, body=body, headers=headers)
+        except RejectedError as exc:
+            advice = _DISCUSSION_REFUSALS.get(exc.status, otherwise)
+            raise self._refused(exc, RejectedError, f"{refused}: {advice}") from None
+
+    def _request_cancellation(
+        self,
+        path: str,
+        body: dict[str, Any],
+        order: Order,
+        *,
+        line_ids: tuple[str, ...],
+        reason: str,
+    ) -> CancellationRequest:
+        try:
+            result = self._api_call("POST", path, body=body)
+        except RejectedError as exc:
+            sentence, whole_order_offered = _cancellation_refusal(exc.status, order, line_ids)
+            raise self._refused(
+                exc,
+                CancellationRefusedError,
+                sentence,
+                whole_order_offered=whole_order_offered,
+            ) from None
+        data = result.data if isinstance(result.data, dict) else {}
+        request = read_cancellation_request(
+            data, order_id=order.order_id, line_ids=line_ids, reason=reason
+        )
+        if request.request_id is None:
+            request = replace(request, request_id=_location_id(result, path))
+        logger.info(
+            "Octopia: cancellation of order %s%s requested (%s)",
+            order.order_id,
+            f" lines {', '.join(line_ids)}" if line_ids else "",
+            request.request_id or "no request id",
+        )
+        return request
+
+    def _discussion_pages(self, params: Mapping[str, str]) -> Iterator[Discussion]:
+        operation = "GET /discussions"
+        for page_index, items in self._pages("/discussions", params, operation):
+            for item in items:
+                discussion = read_discussion(item)
+                if discussion is None:
+                    logger.warning(
+                        "%s page %d: a discussion without an id, skipped", operation, page_index
+                    )
+                else:
+                    yield discussion
+
+    def _cursor_pages(
+        self, path: str, params: Mapping[str, Any], operation: str
+    ) -> Iterator[list[Any]]:
+        """Items of a cursor-paged listing (§O8): `cursor` from the body or the Link rel="next"
+        header, until there is none; a cursor seen twice ends it as malformed."""
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            page = dict(params) if cursor is None else {**params, "cursor": cursor}
+            result = self._api_call("GET", path, params=page)
+            items = listed_items(result.data)
+            if items is None:
+                raise self._error(MalformedResponseError, f"{operation}: the answer is not a list")
+            yield items
+            cursor = _next_cursor(result)
+            if not items or cursor is None:
+                return
+            if cursor in seen:
+                raise self._error(
+                    MalformedResponseError, f"{operation}: the cursor {cursor!r} came back twice"
+                )
+            seen.add(cursor)
+
+    def _refused(
+        self, exc: RejectedError, cls: type[RejectedError], sentence: str, **extra: Any
+    ) -> RejectedError:
+        """`exc` (Octopia's refusal) as `cls`, led by a sentence the seller can act on."""
+        error = self._error(
+            cls, sentence, cdiscount_message=exc.cdiscount_message, trace_id=exc.trace_id, **extra
+        )
+        error.status, error.body = exc.status, exc.body
+        return error
+
     # -- orders -----------------------------------------------------------------------------
 
     def _order_pages(self, params: Mapping[str, str]) -> Iterator[Order]:
@@ -611,6 +957,92 @@ def _segment(value: str, what: str = "order_id") -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{what} is required")
     return quote(value.strip(), safe="")
+
+
+def _required(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} is required")
+    return value.strip()
+
+
+def _offer_id(line: OrderLine) -> str:
+    """§O7 partial cancellation `offerId` [unconfirmed which id]: the seller's offer reference."""
+    return line.sku
+
+
+def _cancellation_refusal(
+    status: int | None, order: Order, line_ids: tuple[str, ...]
+) -> tuple[str, bool]:
+    """(the sentence for the seller, whether to offer a whole-order cancellation).
+
+    Octopia documents no refusal codes for §O7: 404 reads as an unknown order or line, 409 as
+    an order past cancelling; any other refusal of a line-level request as Cdiscount taking
+    whole orders only (a hub reported so), unless the order is known to be past cancelling.
+    """
+    reference = order.reference
+    past_cancelling = order.closed or order.status not in CANCELLABLE_STATUSES
+    if status == 404:
+        return (
+            f"Cdiscount does not know order {reference} or one of its lines: "
+            "refresh the order and try again",
+            False,
+        )
+    if status == 409 or past_cancelling:
+        return (
+            f"Cdiscount refused to cancel order {reference}: it can no longer be cancelled "
+            "(shipped, delivered or already cancelled); refresh the order",
+            False,
+        )
+    if line_ids:
+        return (
+            f"Cdiscount refused the cancellation of some lines of order {reference} "
+            f"(line {', '.join(line_ids)}): only a whole-order cancellation is possible",
+            True,
+        )
+    return (
+        f"Cdiscount refused to cancel order {reference}: check the reason given",
+        False,
+    )
+
+
+def _refund_refusal(status: int | None, order: Order, value: Decimal) -> str:
+    reference = order.reference
+    if status == 404:
+        return f"Cdiscount does not know order {reference}: refresh the order and try again"
+    return (
+        f"Cdiscount refused the refund of {amount(value)} {order.currency} on order {reference}: "
+        "it may exceed what may still be refunded (see the available amount), or the order is "
+        "not shipped yet"
+    )
+
+
+# §O9 refusals of a message or a close, by status.
+_DISCUSSION_REFUSALS = {
+    404: "Cdiscount does not know this discussion; refresh the messages",
+    409: "the discussion is closed or escalated to Cdiscount; answer it in the seller portal",
+}
+
+
+def _location_id(result: ApiResponse, path: str) -> str | None:
+    """The created resource's id from Location / Content-Location, when the body has none."""
+    location = result.headers.get("Location") or result.headers.get("Content-Location")
+    _, found, rest = urlsplit(location or "").path.rstrip("/").rpartition(f"{path}/")
+    return unquote(rest) if found and rest and "/" not in rest else None
+
+
+def _next_cursor(result: ApiResponse) -> str | None:
+    """§O8 cursor paging: nextCursor in the body, else the cursor of the Link rel="next" URL."""
+    if isinstance(result.data, dict):
+        for key in ("nextCursor", "cursor", "next"):
+            value = result.data.get(key)
+            if isinstance(value, str) and value.strip() and "://" not in value:
+                return value.strip()
+    link = result.links.get("next", {}).get("url")
+    if link:
+        cursor = parse_qs(urlsplit(link).query).get("cursor")
+        if cursor and cursor[0].strip():
+            return cursor[0].strip()
+    return None
 
 
 def _offer_json(offer: OfferUpdate) -> dict[str, Any]:

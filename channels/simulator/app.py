@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from . import control, marketplace, octopia, soap
+from . import aftersale_octopia, control, marketplace, octopia, soap
 from .exchange import Request, Response, Surface
 from .faults import InjectedFault
 from .octopia import problem
@@ -14,6 +14,9 @@ from .redaction import redacted_entry
 from .state import SimulatorState
 
 logger = logging.getLogger("channels.simulator")
+
+# Imported for its routes: Octopia's after-sale operations (§O7-§O9).
+_AFTERSALE_MODULES = (aftersale_octopia,)
 
 _HANDLERS = {
     Surface.OCTOPIA_AUTH: octopia.token_endpoint,

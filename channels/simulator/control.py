@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from . import aftersale_marketplace as aftersale
+from . import aftersale_octopia
 from .exchange import Request, Response
 from .paths import CONTROL_PREFIX, urls_for
 from .state import SimulatorState
@@ -285,6 +286,27 @@ def _seed_after_sale(state: SimulatorState, request: Request) -> Response:
     )
 
 
+def _octopia_aftersale(state: SimulatorState, request: Request) -> Response:
+    return Response.json(200, _jsonable(aftersale_octopia.control_snapshot(state)))
+
+
+def _aftersale_call(
+    action: Callable[[SimulatorState, dict[str, Any]], Any],
+) -> Callable[..., Response]:
+    """A control endpoint running an after-sale action on the JSON body."""
+
+    def endpoint(state: SimulatorState, request: Request) -> Response:
+        try:
+            result = action(state, _json_body(request))
+        except KeyError as exc:
+            return Response.json(404, {"error": f"no such order: {exc.args[0]}"})
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from exc
+        return Response.json(200, _jsonable(result))
+
+    return endpoint
+
+
 def _jsonable(value: Any) -> Any:
     """Records hold datetimes and Decimals: ISO 8601 strings and exact decimal strings."""
     if isinstance(value, dict):
@@ -316,6 +338,15 @@ _ROUTES: dict[str, dict[str, Callable[[SimulatorState, Request], Response]]] = {
     "/known-eans": {"POST": _add_known_eans},
     "/marketplace/discussions": {"GET": _discussions, "POST": _discussions},
     "/marketplace/after-sale/seed": {"POST": _seed_after_sale},
+    # Octopia after the sale (§O7-§O9): records, settings, and what customers do.
+    "/octopia/aftersale": {
+        "GET": _octopia_aftersale,
+        "POST": _aftersale_call(aftersale_octopia.control_settings),
+    },
+    "/octopia/customer-cancellation": {
+        "POST": _aftersale_call(aftersale_octopia.control_customer_cancellation)
+    },
+    "/octopia/discussions": {"POST": _aftersale_call(aftersale_octopia.control_open_discussion)},
 }
 _PATTERN_ROUTES: list[tuple[re.Pattern[str], dict[str, Callable[..., Response]]]] = [
     (

@@ -30,6 +30,7 @@ from .paths import OCTOPIA_API_PREFIX
 from .state import OCTOPIA, OctopiaClient, SimulatorState
 
 PROBLEM_JSON = "application/problem+json; charset=utf-8"
+JSON_PATCH = "application/json-patch+json"
 
 # The default problem types an ASP.NET Core API (Octopia's, judging by `traceId`) sends.
 _PROBLEM_TYPES = {
@@ -190,7 +191,8 @@ def api(state: SimulatorState, request: Request) -> Response:
         for kind in accept.split(",")
     ):
         return problem(406, "This API answers application/json only.")
-    if request.body and request.content_type != "application/json":
+    # A JSON Patch (§O9 closing a discussion) may come with its own media type.
+    if request.body and request.content_type not in ("application/json", JSON_PATCH):
         return problem(415, "Send the body as application/json.")
 
     for method, match, handler in matched:
@@ -576,6 +578,10 @@ def order_json(order: Order) -> dict[str, Any]:
                 "shippingAddress": address,
                 "deliveryMode": {"code": order.delivery_mode},
                 "parcels": parcels_by_line.get(line.line_id, []),
+                # §O7: a customer's request to cancel the line.
+                "cancellationDetails": {"requestedBy": "Customer", "reason": "customer-request"}
+                if line.status == "CancelRequest"
+                else None,
             }
             for line in order.lines
         ],

@@ -1235,7 +1235,7 @@ class OrderBook:
                 )
             line_ids = tuple(
                 parcel["orderLineIds"]
-                or (line.line_id for line in own_lines if line.status != flow.shipped_line)
+                or (line.line_id for line in own_lines if line.status == flow.to_ship)
             )
             for line_id in line_ids:
                 _check_shippable(order, line_id)
@@ -1269,6 +1269,51 @@ class OrderBook:
             )
             self._change(order, flow.shipped, now, "seller", lines=lines, parcels=all_parcels)
         return tuple(shipped)
+
+    # After the sale (§O7): lines cancelled, or asked to be by the customer
+
+    def cancel_lines(
+        self, api: str, order_id: str, line_ids: Iterable[str] | None, at: datetime, cause: str
+    ) -> Order:
+        """Cancel these lines (None: every line not shipped); the order is Cancelled once no
+        line is left, Shipped once every remaining line is."""
+        order = self.get(api, order_id)
+        flow = order.flow
+        at = flow.round(at)
+        cancelled = flow.line_states[flow.cancelled]
+        wanted = None if line_ids is None else {str(line_id) for line_id in line_ids}
+        lines = tuple(
+            replace(line, status=cancelled)
+            if (wanted is None or line.line_id in wanted) and line.status != flow.shipped_line
+            else line
+            for line in order.lines
+        )
+        left = [line for line in lines if line.status != cancelled]
+        if not left:
+            return self._change(order, flow.cancelled, at, cause, lines=lines)
+        if all(line.status == flow.shipped_line for line in left):
+            return self._change(order, flow.shipped, at, cause, lines=lines)
+        updated = replace(order, lines=lines, updated_at=at)
+        self._store(updated, order)
+        return updated
+
+    def request_line_cancellation(
+        self, api: str, order_id: str, line_ids: Iterable[str], at: datetime
+    ) -> Order:
+        """The customer asks to cancel these lines: they become the flow's cancel request."""
+        order = self.get(api, order_id)
+        flow = order.flow
+        wanted = {str(line_id) for line_id in line_ids}
+        unknown = wanted - {line.line_id for line in order.lines}
+        if unknown:
+            raise ValueError(f"order {order_id} has no line {', '.join(sorted(unknown))}")
+        lines = tuple(
+            replace(line, status=flow.cancel_request) if line.line_id in wanted else line
+            for line in order.lines
+        )
+        updated = replace(order, lines=lines, updated_at=flow.round(at))
+        self._store(updated, order)
+        return updated
 
     # The seller's actions, Marketplace (§M5)
 
@@ -1390,6 +1435,8 @@ def _remove(keys: list[tuple[int, int, str]], key: tuple[int, int, str]) -> None
 
 def _line_follows(line: Line, flow: Flow, status: str) -> Line:
     """A line's status once its order moves to `status`."""
+    if line.status == flow.line_states[flow.cancelled] and status in (flow.shipped, flow.delivered):
+        return line  # a line cancelled alone (§O7) stays cancelled as the rest ships
     if line.status == flow.cancel_request and status not in (
         flow.cancelled,
         flow.refused,

@@ -10,7 +10,8 @@ import copy
 import hmac
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -109,6 +110,9 @@ class SimulatorState:
         self._offers = OfferBook()
         # §M9, §M10: refund vouchers, discussions and claims of the Marketplace API.
         self.marketplace_claims = MarketplaceClaims()
+        # After-sale records per API (§O7-§O9, §M8-§M10), kept by their own modules: each
+        # value has `tick(order_book, now)`, called whenever the order book is brought up to date.
+        self.aftersale: dict[str, Any] = {}
         # §M6: what PackageIntegrationStatus reads while a package integrates: nil, or the
         # spec's other [unconfirmed] form "IntegrationPending".
         self.marketplace_pending_status: str | None = None
@@ -279,8 +283,17 @@ class SimulatorState:
     # Orders (§O4, §M4, §M5): every method first applies the transitions due by now
 
     def _book(self) -> OrderBook:
-        self._orders.tick(self.now())
+        now = self.now()
+        self._orders.tick(now)
+        for records in self.aftersale.values():
+            records.tick(self._orders, now)
         return self._orders
+
+    @contextmanager
+    def orders_locked(self) -> Iterator[tuple[OrderBook, datetime]]:
+        """The lock held, the order book up to date and the clock: for the after-sale modules."""
+        with self._lock:
+            yield self._book(), self.now()
 
     def link_sellers(
         self, octopia_seller: str, marketplace_login: str, *, lasting: bool = False
@@ -754,6 +767,7 @@ class SimulatorState:
                 self._orders.link(octopia_seller, marketplace_login)
             self._offers.clear()
             self.marketplace_claims.clear()
+            self.aftersale.clear()
             if self._orders.autopilot:
                 self._orders.set_autopilot(enabled=True, accounts=self._accounts(), now=self.now())
 
