@@ -47,7 +47,7 @@ from .services.messages import cdiscount_error_sentence
 from .services.notifications import preferences_for_user, preferences_update
 from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
 from .services.products import products_export_csv, products_import_csv
-from .services.tokens import account_get_token, account_test_token
+from .services.tokens import account_connect, account_get_token, account_test_token
 
 
 def _company_account(request, company_id: int):
@@ -92,17 +92,34 @@ def general_settings(request, company_id: int):
 def general_settings_edit(request, company_id: int):
     account = _company_account(request, company_id)
     if request.method == "POST":
-        form = GeneralSettingsForm(request.POST, instance=account)
+        connect = "get_token" in request.POST  # Save and Get Token
+        form = GeneralSettingsForm(request.POST, instance=account, token_follows=connect)
         if form.is_valid():
-            changed = account_settings_update(
-                account=account, changes=form.changes(), user=request.user, source="web"
-            )
-            if changed:
-                messages.success(request, _("General Settings saved."))
+            if connect:
+                result = account_connect(
+                    account=account, changes=form.changes(), user=request.user, source="web"
+                )
+                if result.ok:
+                    messages.success(request, result.message)
+                    return redirect("channels:general_settings", company_id=account.company_id)
+                form.add_error(None, result.message)
             else:
-                messages.info(request, _("Nothing changed."))
-            return redirect("channels:general_settings", company_id=account.company_id)
-        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+                changed = account_settings_update(
+                    account=account, changes=form.changes(), user=request.user, source="web"
+                )
+                if changed:
+                    messages.success(request, _("General Settings saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect("channels:general_settings", company_id=account.company_id)
+        refused = _("Nothing was saved: correct the fields marked below.")
+        if form.secret_typed():
+            refused += " " + _(
+                "The password you typed is never shown again: type it once more before saving."
+            )
+        messages.error(request, refused)
+        # The form shows what the seller typed; the account keeps what is stored.
+        account.refresh_from_db()
     else:
         form = GeneralSettingsForm(instance=account)
     return render(
