@@ -244,6 +244,45 @@ class GeneralSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ignored}
 
 
+class ApiCredentialsForm(forms.ModelForm):
+    """One API generation's credentials, entered on the switch page while the other API stays
+    live: saving them changes neither the live API nor its token."""
+
+    octopia_client_secret = GeneralSettingsForm.base_fields["octopia_client_secret"]
+    marketplace_password = GeneralSettingsForm.base_fields["marketplace_password"]
+
+    _clean_login = GeneralSettingsForm._clean_login
+    clean_octopia_client_id = GeneralSettingsForm.clean_octopia_client_id
+    clean_marketplace_login = GeneralSettingsForm.clean_marketplace_login
+    clean_octopia_seller_id = GeneralSettingsForm.clean_octopia_seller_id
+    clean_octopia_client_secret = GeneralSettingsForm.clean_octopia_client_secret
+    clean_marketplace_password = GeneralSettingsForm.clean_marketplace_password
+    secret_typed = GeneralSettingsForm.secret_typed
+
+    class Meta:
+        model = CdiscountAccount
+        fields = [
+            name for names in CdiscountAccount.API_CREDENTIAL_FIELDS.values() for name in names
+        ]
+        help_texts = GeneralSettingsForm.Meta.help_texts
+
+    def __init__(self, *args, api: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.api = api
+        for name in list(self.fields):
+            if name not in CdiscountAccount.API_CREDENTIAL_FIELDS[api]:
+                del self.fields[name]
+        self._stored_secrets = {
+            name: getattr(self.instance, name) for name in CdiscountAccount.PASSWORD_FIELDS
+        }
+        for name in ("octopia_client_id", "marketplace_login"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def changes(self) -> dict:
+        return dict(self.cleaned_data)
+
+
 class AccountAdminForm(forms.ModelForm):
     """The staff's admin form of an account: the page's rules for the values Cdiscount reads."""
 

@@ -288,7 +288,8 @@ def test_secrets_are_not_readable_in_the_database_row(acme):
     account.save()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT octopia_client_secret, access_token FROM channels_cdiscountaccount WHERE id = %s",
+            "SELECT octopia_client_secret, access_token FROM channels_cdiscountaccount "
+            "WHERE id = %s",
             [account.pk],
         )
         stored_password, stored_token = cursor.fetchone()
@@ -409,7 +410,8 @@ def test_reencrypt_refuses_a_secret_no_key_reads_unless_told_to_forget_it(acme, 
     ciphertext = stored_ciphertext(account)
     settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
 
-    with pytest.raises(CommandError, match="no key decrypts the octopia_client_secret of Cdiscount account"):
+    unreadable = "no key decrypts the octopia_client_secret of Cdiscount account"
+    with pytest.raises(CommandError, match=unreadable):
         call_command("cdiscount", "reencrypt-secrets", stdout=io.StringIO())
     assert stored_ciphertext(account) == ciphertext
 

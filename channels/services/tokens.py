@@ -30,13 +30,18 @@ class ActionResult:
     message: str
 
 
-def missing_credentials(account: CdiscountAccount, api: str | None = None) -> str | None:
-    """What to enter before a token can be asked for on `api` (default: the current API)."""
-    missing = [
+def credentials_missing_labels(account: CdiscountAccount, api: str | None = None) -> list[str]:
+    """The labels of `api`'s credential fields left empty (default: the current API)."""
+    return [
         str(CdiscountAccount._meta.get_field(name).verbose_name)
         for name in account.credential_fields(api)
         if not getattr(account, name)
     ]
+
+
+def missing_credentials(account: CdiscountAccount) -> str | None:
+    """What to enter before a token can be asked for on the current API."""
+    missing = credentials_missing_labels(account)
     if not missing:
         return None
     return _("Enter the %(fields)s under Edit first, then use Save and Get Token.") % {

@@ -14,7 +14,7 @@ from typing import BinaryIO
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, models
 
-from channels.forms import CompanyForm, GeneralSettingsForm, LoginCreateForm
+from channels.forms import ApiCredentialsForm, CompanyForm, GeneralSettingsForm, LoginCreateForm
 from channels.models import CdiscountAccount, CdiscountApi, Company, Job, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
@@ -217,11 +217,23 @@ class Command(BaseCommand):
                 if target is None:
                     raise CommandError(f"{key}: the {api} API has none.")
                 overrides[target] = overrides.pop(key)
+        # The other API's credentials, named by their own keys, are saved as the switch page
+        # saves them: without touching the live API.
+        other = CdiscountApi.MARKETPLACE if api == CdiscountApi.OCTOPIA else CdiscountApi.OCTOPIA
+        other_keys = set(CdiscountAccount.API_CREDENTIAL_FIELDS[other])
+        other_data = {name: overrides.pop(name) for name in list(overrides) if name in other_keys}
         data = form_data_for(account)
         data.update(overrides)
         form = GeneralSettingsForm(data, instance=account)
         self._refuse_invalid(options, form, "Nothing saved.")
-        account_settings_update(account=account, changes=form.changes(), source="cli")
+        changes = form.changes()
+        if other_data:
+            other_form = ApiCredentialsForm(
+                {**form_data_for(account), **other_data}, instance=account, api=other
+            )
+            self._refuse_invalid(options, other_form, "Nothing saved.")
+            changes.update(other_form.changes())
+        account_settings_update(account=account, changes=changes, source="cli")
 
     def _run_action(self, options, action) -> None:
         if options["all"]:
