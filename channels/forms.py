@@ -78,7 +78,58 @@ CREDENTIAL_API = {
 KEEP_STORED = _("Leave blank to keep the stored one.")
 
 
-class GeneralSettingsForm(forms.ModelForm):
+class CredentialRules:
+    """The rules of the credential fields, for every form that edits them (the Edit form, the
+    switch page, the admin)."""
+
+    def _credentials_prepare(self, stored) -> None:
+        """Remembers the stored secrets (a blank secret keeps them); logins are not autofilled."""
+        self._stored_secrets = {
+            name: getattr(stored, name) if stored else ""
+            for name in CdiscountAccount.PASSWORD_FIELDS
+        }
+        for name in ("octopia_client_id", "marketplace_login"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def _clean_login(self, name):
+        value = self.cleaned_data[name].strip()
+        refuse_control_characters(value)
+        return value
+
+    def clean_octopia_client_id(self):
+        return self._clean_login("octopia_client_id")
+
+    def clean_marketplace_login(self):
+        return self._clean_login("marketplace_login")
+
+    def clean_octopia_seller_id(self):
+        value = self.cleaned_data["octopia_seller_id"].strip()
+        if value and not ascii_digits(value):
+            raise ValidationError(_("The Seller ID is a number, for example 98979."))
+        return value
+
+    # Blank keeps the stored secret (write-only).
+    def clean_octopia_client_secret(self):
+        return (
+            self.cleaned_data["octopia_client_secret"]
+            or self._stored_secrets["octopia_client_secret"]
+        )
+
+    def clean_marketplace_password(self):
+        return (
+            self.cleaned_data["marketplace_password"]
+            or self._stored_secrets["marketplace_password"]
+        )
+
+    def secret_typed(self) -> bool:
+        """Whether the seller typed a secret, which a refused form cannot show again."""
+        return self.is_bound and any(
+            self.data.get(name) for name in CdiscountAccount.PASSWORD_FIELDS
+        )
+
+
+class GeneralSettingsForm(CredentialRules, forms.ModelForm):
     """The Edit form of General Settings. Secrets are write-only: blank keeps the stored one.
 
     Only the chosen API's credentials are read: the other API's stay as stored, whatever the
@@ -150,54 +201,13 @@ class GeneralSettingsForm(forms.ModelForm):
                 )
         super().__init__(data, *args, **kwargs)
         self.token_follows = token_follows
-        self._stored_secrets = {
-            name: getattr(stored, name) if stored else ""
-            for name in CdiscountAccount.PASSWORD_FIELDS
-        }
-        for name in ("octopia_client_id", "marketplace_login"):
-            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self._credentials_prepare(stored)
 
     @property
     def chosen_api(self) -> str:
         if self.is_bound and self.data.get("api") in CdiscountApi.values:
             return self.data["api"]
         return self.instance.api
-
-    def _clean_login(self, name):
-        value = self.cleaned_data[name].strip()
-        refuse_control_characters(value)
-        return value
-
-    def clean_octopia_client_id(self):
-        return self._clean_login("octopia_client_id")
-
-    def clean_marketplace_login(self):
-        return self._clean_login("marketplace_login")
-
-    def clean_octopia_seller_id(self):
-        value = self.cleaned_data["octopia_seller_id"].strip()
-        if value and not ascii_digits(value):
-            raise ValidationError(_("The Seller ID is a number, for example 98979."))
-        return value
-
-    # Blank keeps the stored secret (write-only).
-    def clean_octopia_client_secret(self):
-        return (
-            self.cleaned_data["octopia_client_secret"]
-            or self._stored_secrets["octopia_client_secret"]
-        )
-
-    def clean_marketplace_password(self):
-        return (
-            self.cleaned_data["marketplace_password"]
-            or self._stored_secrets["marketplace_password"]
-        )
-
-    def secret_typed(self) -> bool:
-        """Whether the seller typed a secret, which a refused form cannot show again."""
-        return self.is_bound and any(
-            self.data.get(name) for name in CdiscountAccount.PASSWORD_FIELDS
-        )
 
     def clean(self):
         cleaned = super().clean()
@@ -244,20 +254,12 @@ class GeneralSettingsForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ignored}
 
 
-class ApiCredentialsForm(forms.ModelForm):
+class ApiCredentialsForm(CredentialRules, forms.ModelForm):
     """One API generation's credentials, entered on the switch page while the other API stays
     live: saving them changes neither the live API nor its token."""
 
     octopia_client_secret = GeneralSettingsForm.base_fields["octopia_client_secret"]
     marketplace_password = GeneralSettingsForm.base_fields["marketplace_password"]
-
-    _clean_login = GeneralSettingsForm._clean_login
-    clean_octopia_client_id = GeneralSettingsForm.clean_octopia_client_id
-    clean_marketplace_login = GeneralSettingsForm.clean_marketplace_login
-    clean_octopia_seller_id = GeneralSettingsForm.clean_octopia_seller_id
-    clean_octopia_client_secret = GeneralSettingsForm.clean_octopia_client_secret
-    clean_marketplace_password = GeneralSettingsForm.clean_marketplace_password
-    secret_typed = GeneralSettingsForm.secret_typed
 
     class Meta:
         model = CdiscountAccount
@@ -272,24 +274,14 @@ class ApiCredentialsForm(forms.ModelForm):
         for name in list(self.fields):
             if name not in CdiscountAccount.API_CREDENTIAL_FIELDS[api]:
                 del self.fields[name]
-        self._stored_secrets = {
-            name: getattr(self.instance, name) for name in CdiscountAccount.PASSWORD_FIELDS
-        }
-        for name in ("octopia_client_id", "marketplace_login"):
-            if name in self.fields:
-                self.fields[name].widget.attrs["autocomplete"] = "off"
+        self._credentials_prepare(self.instance)
 
     def changes(self) -> dict:
         return dict(self.cleaned_data)
 
 
-class AccountAdminForm(forms.ModelForm):
+class AccountAdminForm(CredentialRules, forms.ModelForm):
     """The staff's admin form of an account: the page's rules for the values Cdiscount reads."""
-
-    clean_octopia_client_id = GeneralSettingsForm.clean_octopia_client_id
-    clean_marketplace_login = GeneralSettingsForm.clean_marketplace_login
-    clean_octopia_seller_id = GeneralSettingsForm.clean_octopia_seller_id
-    _clean_login = GeneralSettingsForm._clean_login
 
     class Meta:
         model = CdiscountAccount

@@ -101,6 +101,16 @@ def general_settings(request, company_id: int):
     )
 
 
+def _report_refused(request, form) -> None:
+    """A refused form keeps what was typed, except passwords, which are never echoed: say so."""
+    refused = _("Nothing was saved: correct the fields marked below.")
+    if form.secret_typed():
+        refused += " " + _(
+            "The password you typed is never shown again: type it once more before saving."
+        )
+    messages.error(request, refused)
+
+
 @login_required
 def general_settings_edit(request, company_id: int):
     account = _company_account(request, company_id)
@@ -125,12 +135,7 @@ def general_settings_edit(request, company_id: int):
                 else:
                     messages.info(request, _("Nothing changed."))
                 return redirect("channels:general_settings", company_id=account.company_id)
-        refused = _("Nothing was saved: correct the fields marked below.")
-        if form.secret_typed():
-            refused += " " + _(
-                "The password you typed is never shown again: type it once more before saving."
-            )
-        messages.error(request, refused)
+        _report_refused(request, form)
         # The form shows what the seller typed; the account keeps what is stored.
         account.refresh_from_db()
     else:
@@ -206,12 +211,7 @@ def api_switch_credentials(request, company_id: int):
     account = _company_account(request, company_id)
     form = ApiCredentialsForm(request.POST, instance=account, api=account.other_api)
     if not form.is_valid():
-        refused = _("Nothing was saved: correct the fields marked below.")
-        if form.secret_typed():
-            refused += " " + _(
-                "The password you typed is never shown again: type it once more before saving."
-            )
-        messages.error(request, refused)
+        _report_refused(request, form)
         account.refresh_from_db()
         return _api_switch_page(request, account, form=form)
     changed = account_settings_update(

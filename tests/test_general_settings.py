@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels.checks import refuse_to_start_on_key_errors
-from channels.models import SettingsChange
+from channels.models import CdiscountAccount, SettingsChange
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.payload-of-a-long-token.signature-XYZW"
 
@@ -27,22 +27,11 @@ def view_url(company):
 
 
 # What `username`, `password` and `seller_id` are called on each API's form fields.
-FIELD_NAMES = {
-    "octopia": {
-        "username": "octopia_client_id",
-        "password": "octopia_client_secret",
-        "seller_id": "octopia_seller_id",
-    },
-    "marketplace": {
-        "username": "marketplace_login",
-        "password": "marketplace_password",
-        "seller_id": None,
-    },
-}
+GENERIC = ("username", "password", "seller_id")
 
 
 def form_field(name, api="octopia"):
-    return FIELD_NAMES[api].get(name, name)
+    return CdiscountAccount.GENERIC_CREDENTIALS[api].get(name, name)
 
 
 def valid_post(**overrides):
@@ -57,10 +46,11 @@ def valid_post(**overrides):
         "additional_shipping_fee": "1.50",
     }
     data.update(overrides)
-    names = FIELD_NAMES.get(data["api"], FIELD_NAMES["octopia"])
+    api = data["api"] if data["api"] in CdiscountAccount.GENERIC_CREDENTIALS else "octopia"
     post = {}
     for key, value in data.items():
-        key = names.get(key, key)
+        if key in GENERIC:
+            key = CdiscountAccount.GENERIC_CREDENTIALS[api].get(key)
         if key is not None and value is not None:
             post[key] = value
     return post
