@@ -436,7 +436,13 @@ SETTINGS_PANELS = (
                     "only when on."
                 ),
             ),
-            ("api", _("Which Cdiscount API this account uses.")),
+            (
+                "api",
+                _(
+                    "Which Cdiscount API this account uses. To move a live account to the other "
+                    "one, use Actions → Switch API."
+                ),
+            ),
             *CREDENTIAL_HELP.items(),
         ),
     ),

@@ -29,6 +29,7 @@ def test_guided_switch_from_the_actions_menu(browser, live_server, simulator, al
     page.check("input[name=api][value=marketplace]")
     expect(page.locator("#id_marketplace_login")).to_be_visible()
     expect(page.locator("#id_octopia_client_id")).to_be_hidden()
+    page.screenshot(path=str(SCREENSHOT.with_name("creds-edit-1366x768.png")))
     page.check("input[name=api][value=octopia]")
     page.fill("#id_octopia_client_id", DEMO_OCTOPIA["client_id"])
     page.fill("#id_octopia_client_secret", DEMO_OCTOPIA["client_secret"])
