@@ -30,7 +30,15 @@ class CdiscountAccountAdmin(admin.ModelAdmin):
     like one made on the page. What the jobs keep (token, failure counter, pause, what Cdiscount
     last accepted) is shown, never edited: the services own it."""
 
-    list_display = ("company", "api", "enabled", "username", "masked_token", "token_expires_at")
+    list_display = (
+        "company",
+        "api",
+        "enabled",
+        "octopia_client_id",
+        "marketplace_login",
+        "masked_token",
+        "token_expires_at",
+    )
     list_filter = ("api", "enabled")
     form = AccountAdminForm
     readonly_fields = (

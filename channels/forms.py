@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .formfields import (
@@ -56,20 +57,100 @@ def refuse_control_characters(value: str) -> None:
         )
 
 
-class GeneralSettingsForm(forms.ModelForm):
-    """The Edit form of General Settings. The password is write-only: blank keeps the stored one."""
-
-    password = forms.CharField(
-        label=_("Password"),
+def _password_field(label, help_text) -> forms.CharField:
+    """A write-only secret: never rendered back, blank keeps the stored one."""
+    return forms.CharField(
+        label=label,
         required=False,
         strip=False,
         max_length=MAX_PASSWORD_LENGTH,
         error_messages={"max_length": PASSWORD_LENGTH_MESSAGE},
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_(
-            "Octopia: the client secret. Marketplace API: the password of the -api login. "
-            "Leave blank to keep the stored one."
-        ),
+        help_text=help_text,
+    )
+
+
+# What each credential field is called in Cdiscount's portals, under the input and in the
+# read-only view alike.
+CREDENTIAL_HELP = {
+    "octopia_client_id": _("The client ID of your API account in the Octopia seller portal."),
+    "octopia_client_secret": _("The client secret of that API account."),
+    "octopia_seller_id": _("Your numeric seller ID, shown in the Octopia seller portal."),
+    "marketplace_login": _("Your seller login followed by -api, for example myshop-api."),
+    "marketplace_password": _("The password of that -api login."),
+}
+CREDENTIAL_API = {
+    name: api for api, names in CdiscountAccount.API_CREDENTIAL_FIELDS.items() for name in names
+}
+KEEP_STORED = _("Leave blank to keep the stored one.")
+
+
+class CredentialRules:
+    """The rules of the credential fields, for every form that edits them (the Edit form, the
+    switch page, the admin)."""
+
+    def _credentials_prepare(self, stored) -> None:
+        """Remembers the stored secrets (a blank secret keeps them); logins are not autofilled."""
+        self._stored_secrets = {
+            name: getattr(stored, name) if stored else ""
+            for name in CdiscountAccount.PASSWORD_FIELDS
+        }
+        for name in ("octopia_client_id", "marketplace_login"):
+            if name in self.fields:
+                self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def _clean_login(self, name):
+        value = self.cleaned_data[name].strip()
+        refuse_control_characters(value)
+        return value
+
+    def clean_octopia_client_id(self):
+        return self._clean_login("octopia_client_id")
+
+    def clean_marketplace_login(self):
+        return self._clean_login("marketplace_login")
+
+    def clean_octopia_seller_id(self):
+        value = self.cleaned_data["octopia_seller_id"].strip()
+        if value and not ascii_digits(value):
+            raise ValidationError(_("The Seller ID is a number, for example 98979."))
+        return value
+
+    # Blank keeps the stored secret (write-only).
+    def clean_octopia_client_secret(self):
+        return (
+            self.cleaned_data["octopia_client_secret"]
+            or self._stored_secrets["octopia_client_secret"]
+        )
+
+    def clean_marketplace_password(self):
+        return (
+            self.cleaned_data["marketplace_password"]
+            or self._stored_secrets["marketplace_password"]
+        )
+
+    def secret_typed(self) -> bool:
+        """Whether the seller typed a secret, which a refused form cannot show again."""
+        return self.is_bound and any(
+            self.data.get(name) for name in CdiscountAccount.PASSWORD_FIELDS
+        )
+
+
+class GeneralSettingsForm(CredentialRules, forms.ModelForm):
+    """The Edit form of General Settings. Secrets are write-only: blank keeps the stored one.
+
+    Only the chosen API's credentials are read: the other API's stay as stored, whatever the
+    request carries for them. With `token_follows` (Save and Get Token) Enabled does not need a
+    token already stored: the caller saves only once Cdiscount issued one for these values.
+    """
+
+    octopia_client_secret = _password_field(
+        _("Client Secret"),
+        format_lazy("{} {}", CREDENTIAL_HELP["octopia_client_secret"], KEEP_STORED),
+    )
+    marketplace_password = _password_field(
+        _("API Password"),
+        format_lazy("{} {}", CREDENTIAL_HELP["marketplace_password"], KEEP_STORED),
     )
     safety_qty = forms.IntegerField(
         label=_("Safety Qty"),
@@ -105,9 +186,11 @@ class GeneralSettingsForm(forms.ModelForm):
         fields = [
             "enabled",
             "api",
-            "username",
-            "password",
-            "seller_id",
+            "octopia_client_id",
+            "octopia_client_secret",
+            "octopia_seller_id",
+            "marketplace_login",
+            "marketplace_password",
             "safety_qty",
             "shipping_fee",
             "additional_shipping_fee",
@@ -122,84 +205,118 @@ class GeneralSettingsForm(forms.ModelForm):
             "guard_breaker",
         ]
         help_texts = {
-            "username": _(
-                "Octopia: the client ID. Marketplace API: the API login, your seller login "
-                "followed by -api."
-            ),
-            "seller_id": _("Octopia only: your numeric seller ID, shown in the seller portal."),
+            name: text
+            for name, text in CREDENTIAL_HELP.items()
+            if name not in ("octopia_client_secret", "marketplace_password")
         }
         widgets = {"api": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._stored_password = self.instance.password if self.instance.pk else ""
-        self.fields["username"].widget.attrs["autocomplete"] = "off"
+    def __init__(self, data=None, *args, token_follows: bool = False, **kwargs):
+        instance = kwargs.get("instance")
+        stored = instance if instance is not None and instance.pk else None
+        if data is not None and stored is not None:
+            chosen = data.get("api") if data.get("api") in CdiscountApi.values else stored.api
+            other = (
+                CdiscountApi.MARKETPLACE if chosen == CdiscountApi.OCTOPIA else CdiscountApi.OCTOPIA
+            )
+            data = data.copy()
+            for name in stored.credential_fields(other):
+                # The other API's fields are not the seller's to change here: as stored.
+                data[name] = (
+                    "" if name in CdiscountAccount.PASSWORD_FIELDS else getattr(stored, name)
+                )
+        super().__init__(data, *args, **kwargs)
+        self.token_follows = token_follows
+        self._credentials_prepare(stored)
 
-    def clean_username(self):
-        value = self.cleaned_data["username"].strip()
-        refuse_control_characters(value)
-        return value
-
-    def clean_seller_id(self):
-        value = self.cleaned_data["seller_id"].strip()
-        if value and not ascii_digits(value):
-            raise ValidationError(_("The Seller ID is a number, for example 98979."))
-        return value
-
-    def clean_password(self):
-        # Blank keeps the stored secret (PRODUCT.md §2: write-only).
-        return self.cleaned_data["password"] or self._stored_password
+    @property
+    def chosen_api(self) -> str:
+        if self.is_bound and self.data.get("api") in CdiscountApi.values:
+            return self.data["api"]
+        return self.instance.api
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("enabled"):
             return cleaned
-        api = cleaned.get("api")
-        if not cleaned.get("username"):
-            self.add_error("username", _("Enter the username before ticking Enabled."))
-        if not cleaned.get("password"):
-            self.add_error("password", _("Enter the password before ticking Enabled."))
-        if (
-            api == CdiscountApi.OCTOPIA
-            and not cleaned.get("seller_id")
-            and "seller_id" not in (self.errors)
-        ):
-            self.add_error("seller_id", _("Enter the Seller ID before ticking Enabled."))
+        api = cleaned.get("api") or self.instance.api
+        missing = [
+            name for name in CdiscountAccount.API_CREDENTIAL_FIELDS[api] if not cleaned.get(name)
+        ]
+        for name in missing:
+            if name not in self.errors:
+                self.add_error(
+                    name,
+                    _("Enter the %(field)s before ticking Enabled.")
+                    % {"field": self.fields[name].label},
+                )
+        if self.token_follows:
+            return cleaned
         credentials_changed = any(
             cleaned.get(name) != getattr(self.instance, name)
-            for name in CdiscountAccount.CREDENTIAL_FIELDS
+            for name in ("api", *CdiscountAccount.API_CREDENTIAL_FIELDS[api])
             if name in cleaned
         )
         if not self.instance.access_token:
             self.add_error(
                 "enabled",
-                _("Get a token first (Actions → Get Token), then tick Enabled."),
+                _("Get a token first: use Save and Get Token (or Actions → Get Token)."),
             )
         elif credentials_changed:
             self.add_error(
                 "enabled",
-                _(
-                    "New credentials need a new token: save them with Enabled unticked, use "
-                    "Actions → Get Token, then tick Enabled."
-                ),
+                _("New credentials need a new token: use Save and Get Token."),
             )
         return cleaned
 
     def changes(self) -> dict:
-        """The validated values, for account_settings_update."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        """The validated values, for account_settings_update: the chosen API's credentials only."""
+        other = (
+            CdiscountApi.MARKETPLACE
+            if self.chosen_api == CdiscountApi.OCTOPIA
+            else CdiscountApi.OCTOPIA
+        )
+        ignored = CdiscountAccount.API_CREDENTIAL_FIELDS[other]
+        return {name: self.cleaned_data[name] for name in self.Meta.fields if name not in ignored}
 
 
-class AccountAdminForm(forms.ModelForm):
-    """The staff's admin form of an account: the page's rules for the values Cdiscount reads."""
+class ApiCredentialsForm(CredentialRules, forms.ModelForm):
+    """One API generation's credentials, entered on the switch page while the other API stays
+    live: saving them changes neither the live API nor its token."""
 
-    clean_username = GeneralSettingsForm.clean_username
-    clean_seller_id = GeneralSettingsForm.clean_seller_id
+    octopia_client_secret = GeneralSettingsForm.base_fields["octopia_client_secret"]
+    marketplace_password = GeneralSettingsForm.base_fields["marketplace_password"]
 
     class Meta:
         model = CdiscountAccount
-        # The page's fields but the password: secrets are never shown or edited in the admin.
-        fields = [name for name in GeneralSettingsForm.Meta.fields if name != "password"]
+        fields = [
+            name for names in CdiscountAccount.API_CREDENTIAL_FIELDS.values() for name in names
+        ]
+        help_texts = GeneralSettingsForm.Meta.help_texts
+
+    def __init__(self, *args, api: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.api = api
+        for name in list(self.fields):
+            if name not in CdiscountAccount.API_CREDENTIAL_FIELDS[api]:
+                del self.fields[name]
+        self._credentials_prepare(self.instance)
+
+    def changes(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class AccountAdminForm(CredentialRules, forms.ModelForm):
+    """The staff's admin form of an account: the page's rules for the values Cdiscount reads."""
+
+    class Meta:
+        model = CdiscountAccount
+        # The page's fields but the secrets: they are never shown or edited in the admin.
+        fields = [
+            name
+            for name in GeneralSettingsForm.Meta.fields
+            if name not in CdiscountAccount.PASSWORD_FIELDS
+        ]
 
 
 class OrderFilterForm(forms.Form):
@@ -357,19 +474,14 @@ SETTINGS_PANELS = (
                     "only when on."
                 ),
             ),
-            ("api", _("Which Cdiscount API this account uses.")),
             (
-                "username",
+                "api",
                 _(
-                    "Octopia: the client ID. Marketplace API: the API login, your seller login "
-                    "followed by -api."
+                    "Which Cdiscount API this account uses. To move a live account to the other "
+                    "one, use Actions → Switch API."
                 ),
             ),
-            (
-                "password",
-                _("Octopia: the client secret. Marketplace API: the password of the -api login."),
-            ),
-            ("seller_id", _("Octopia only: your numeric seller ID.")),
+            *CREDENTIAL_HELP.items(),
         ),
     ),
     (
@@ -434,15 +546,23 @@ def settings_panels(account: CdiscountAccount, form: GeneralSettingsForm | None 
         rows = []
         for name, description in options:
             model_field = CdiscountAccount._meta.get_field(name)
-            row = {"name": name, "label": model_field.verbose_name, "help": description}
+            row = {
+                "name": name,
+                "label": model_field.verbose_name,
+                "help": description,
+                "api": CREDENTIAL_API.get(name, ""),
+            }
             if form is not None:
                 row["field"] = form[name]
+                # The chosen API's credentials only; app.js shows the other set when the API
+                # choice changes.
+                row["hidden"] = row["api"] not in ("", form.chosen_api)
                 if form.fields[name].help_text:
                     row["help"] = ""  # the field says it under the input
-            elif name == "seller_id" and not account.is_octopia:
+            elif row["api"] not in ("", account.api):
                 continue
-            elif name == "password":
-                row.update(kind="password", value=account.has_password)
+            elif name in CdiscountAccount.PASSWORD_FIELDS:
+                row.update(kind="password", value=bool(getattr(account, name)))
             elif name == "api":
                 row.update(kind="text", value=account.get_api_display())
             elif isinstance(model_field, models.BooleanField):

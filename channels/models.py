@@ -79,9 +79,23 @@ def guard_percent_field(label, **default) -> models.PositiveSmallIntegerField:
 class CdiscountAccount(models.Model):
     """A company's Cdiscount connection: the General Settings page (PRODUCT.md §1-§2)."""
 
-    # Fields whose change invalidates the stored token: it was issued for other credentials.
-    CREDENTIAL_FIELDS = ("api", "username", "password", "seller_id")
-    SECRET_FIELDS = ("password", "access_token")
+    # The credentials of each API generation, both kept: a seller may switch back and forth, and
+    # a secret of one API is never sent to the other (docs/architecture.md, Credentials).
+    API_CREDENTIAL_FIELDS = {
+        "octopia": ("octopia_client_id", "octopia_client_secret", "octopia_seller_id"),
+        "marketplace": ("marketplace_login", "marketplace_password"),
+    }
+    # The fields that scripts and older code name the same on both APIs, by API.
+    GENERIC_CREDENTIALS = {
+        "octopia": {
+            "username": "octopia_client_id",
+            "password": "octopia_client_secret",
+            "seller_id": "octopia_seller_id",
+        },
+        "marketplace": {"username": "marketplace_login", "password": "marketplace_password"},
+    }
+    PASSWORD_FIELDS = ("octopia_client_secret", "marketplace_password")
+    SECRET_FIELDS = (*PASSWORD_FIELDS, "access_token")
 
     company = models.OneToOneField(
         Company, on_delete=models.CASCADE, related_name="cdiscount_account"
@@ -91,9 +105,13 @@ class CdiscountAccount(models.Model):
     api = models.CharField(
         _("API"), max_length=20, choices=CdiscountApi.choices, default=CdiscountApi.OCTOPIA
     )
-    username = models.CharField(_("Username"), max_length=200, blank=True)
-    password = EncryptedTextField(_("Password"), blank=True)
-    seller_id = models.CharField(_("Seller ID"), max_length=32, blank=True)
+    octopia_client_id = models.CharField(_("Client ID"), max_length=200, blank=True)
+    octopia_client_secret = EncryptedTextField(_("Client Secret"), blank=True)
+    octopia_seller_id = models.CharField(_("Seller ID"), max_length=32, blank=True)
+    marketplace_login = models.CharField(_("API Login"), max_length=200, blank=True)
+    marketplace_password = EncryptedTextField(_("API Password"), blank=True)
+    # The live token, of the current API only: a switch of API drops it (a token of one API is
+    # useless to the other) and the switch page gets one for the new API in the same step.
     access_token = EncryptedTextField(_("Access Token"), blank=True)
     token_received_at = models.DateTimeField(null=True, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -156,13 +174,52 @@ class CdiscountAccount(models.Model):
     def is_octopia(self) -> bool:
         return self.api == CdiscountApi.OCTOPIA
 
+    def credential_fields(self, api: str | None = None) -> tuple[str, ...]:
+        """The credential fields of `api` (default: the account's current API)."""
+        return self.API_CREDENTIAL_FIELDS[api or self.api]
+
+    def credential_field(self, generic: str, api: str | None = None) -> str | None:
+        """The field that `username`, `password` or `seller_id` means on `api`; None for the
+        Seller ID of the Marketplace API, which has none."""
+        return self.GENERIC_CREDENTIALS[api or self.api].get(generic)
+
+    def _generic(self, generic: str) -> str:
+        name = self.credential_field(generic)
+        return getattr(self, name) if name else ""
+
+    def _set_generic(self, generic: str, value: str) -> None:
+        name = self.credential_field(generic)
+        if name is None:
+            raise AttributeError(f"the {self.api} API has no {generic}")
+        setattr(self, name, value)
+
+    # The current API's credentials under the names both APIs share (the client factory, the
+    # token actions, test fixtures).
+    username = property(
+        lambda self: self._generic("username"), lambda self, v: self._set_generic("username", v)
+    )
+    password = property(
+        lambda self: self._generic("password"), lambda self, v: self._set_generic("password", v)
+    )
+    seller_id = property(
+        lambda self: self._generic("seller_id"), lambda self, v: self._set_generic("seller_id", v)
+    )
+
     @property
     def has_password(self) -> bool:
         return bool(self.password)
 
+    def has_credentials_for(self, api: str | None = None) -> bool:
+        """Whether every credential field of `api` (default: the current one) is filled in."""
+        return all(getattr(self, name) for name in self.credential_fields(api))
+
     @property
     def has_credentials(self) -> bool:
-        return bool(self.username and self.password and (self.seller_id or not self.is_octopia))
+        return self.has_credentials_for()
+
+    @property
+    def other_api(self) -> str:
+        return CdiscountApi.MARKETPLACE if self.is_octopia else CdiscountApi.OCTOPIA
 
     @property
     def has_token(self) -> bool:
@@ -186,6 +243,14 @@ def mask_secret(value: str) -> str:
     if len(value) <= 12:
         return "…" * 3
     return f"{value[:4]}…{value[-4:]}"
+
+
+# Fields of older versions that the history of changes still names.
+REMOVED_FIELD_LABELS = {
+    "username": _("Username"),
+    "password": _("Password"),
+    "seller_id": _("Seller ID"),
+}
 
 
 class SettingsChange(models.Model):
@@ -220,8 +285,8 @@ class SettingsChange(models.Model):
         for name in self.fields:
             try:
                 labels.append(str(CdiscountAccount._meta.get_field(name).verbose_name))
-            except FieldDoesNotExist:  # a field since removed: show its name
-                labels.append(name)
+            except FieldDoesNotExist:  # a field since removed: its old label, else its name
+                labels.append(str(REMOVED_FIELD_LABELS.get(name, name)))
         return labels
 
 

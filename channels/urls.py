@@ -72,6 +72,31 @@ urlpatterns = [
         name="action_upload_inventory",
     ),
     path(
+        "companies/<int:company_id>/cdiscount/switch-api/",
+        views.api_switch,
+        name="api_switch",
+    ),
+    path(
+        "companies/<int:company_id>/cdiscount/switch-api/credentials/",
+        views.api_switch_credentials,
+        name="api_switch_credentials",
+    ),
+    path(
+        "companies/<int:company_id>/cdiscount/switch-api/test/",
+        views.api_switch_test,
+        name="api_switch_test",
+    ),
+    path(
+        "companies/<int:company_id>/cdiscount/switch-api/preview/",
+        views.api_switch_preview,
+        name="api_switch_preview",
+    ),
+    path(
+        "companies/<int:company_id>/cdiscount/switch-api/switch/",
+        views.api_switch_do,
+        name="api_switch_do",
+    ),
+    path(
         "companies/<int:company_id>/cdiscount/preview-upload/",
         views.inventory_preview,
         name="inventory_preview",

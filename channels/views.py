@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from channels.cdiscount.errors import CdiscountError
 
 from .forms import (
+    ApiCredentialsForm,
     CsvUploadForm,
     GeneralSettingsForm,
     JobFilterForm,
@@ -36,6 +37,13 @@ from .selectors import (
     orders_for_account,
 )
 from .services.accounts import account_settings_update
+from .services.api_switch import (
+    ORDERS_PREVIEW_ROWS,
+    account_switch_api,
+    api_credentials_test,
+    api_label,
+    orders_preview_for_api,
+)
 from .services.csv_import import CsvImportError, SafeCsvWriter
 from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
 from .services.guards import held_offers_decide, held_offers_for, held_sentence
@@ -53,7 +61,12 @@ from .services.notifications import preferences_for_user, preferences_update
 from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
 from .services.products import products_export_csv, products_import_csv
 from .services.schedules import job_status_strip
-from .services.tokens import account_get_token, account_test_token
+from .services.tokens import (
+    account_connect,
+    account_get_token,
+    account_test_token,
+    credentials_missing_labels,
+)
 
 
 def _company_account(request, company_id: int):
@@ -94,21 +107,43 @@ def general_settings(request, company_id: int):
     )
 
 
+def _report_refused(request, form) -> None:
+    """A refused form keeps what was typed, except passwords, which are never echoed: say so."""
+    refused = _("Nothing was saved: correct the fields marked below.")
+    if form.secret_typed():
+        refused += " " + _(
+            "The password you typed is never shown again: type it once more before saving."
+        )
+    messages.error(request, refused)
+
+
 @login_required
 def general_settings_edit(request, company_id: int):
     account = _company_account(request, company_id)
     if request.method == "POST":
-        form = GeneralSettingsForm(request.POST, instance=account)
+        connect = "get_token" in request.POST  # Save and Get Token
+        form = GeneralSettingsForm(request.POST, instance=account, token_follows=connect)
         if form.is_valid():
-            changed = account_settings_update(
-                account=account, changes=form.changes(), user=request.user, source="web"
-            )
-            if changed:
-                messages.success(request, _("General Settings saved."))
+            if connect:
+                result = account_connect(
+                    account=account, changes=form.changes(), user=request.user, source="web"
+                )
+                if result.ok:
+                    messages.success(request, result.message)
+                    return redirect("channels:general_settings", company_id=account.company_id)
+                form.add_error(None, result.message)
             else:
-                messages.info(request, _("Nothing changed."))
-            return redirect("channels:general_settings", company_id=account.company_id)
-        messages.error(request, _("Nothing was saved: correct the fields marked below."))
+                changed = account_settings_update(
+                    account=account, changes=form.changes(), user=request.user, source="web"
+                )
+                if changed:
+                    messages.success(request, _("General Settings saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return redirect("channels:general_settings", company_id=account.company_id)
+        _report_refused(request, form)
+        # The form shows what the seller typed; the account keeps what is stored.
+        account.refresh_from_db()
     else:
         form = GeneralSettingsForm(instance=account)
     return render(
@@ -141,6 +176,91 @@ def action_test_token(request, company_id: int):
     account = _company_account(request, company_id)
     _report(request, account_test_token(account_id=account.pk))
     return redirect("channels:general_settings", company_id=account.company_id)
+
+
+# Switch API ------------------------------------------------------------------------------------
+
+
+def _api_switch_page(request, account, *, form=None, test=None, preview=None, status=200):
+    """The switch page: the live API, the other one's credentials, and what was just asked."""
+    other = account.other_api
+    return render(
+        request,
+        "channels/api_switch.html",
+        {
+            "company": account.company,
+            "account": account,
+            "other_api": other,
+            "other_label": api_label(other),
+            "live_label": api_label(account.api),
+            "other_ready": not credentials_missing_labels(account, other),
+            "form": form or ApiCredentialsForm(instance=account, api=other),
+            "test": test,
+            "preview": preview,
+            "preview_rows": ORDERS_PREVIEW_ROWS,
+            "just_switched": request.GET.get("switched") == "1",
+        },
+        status=status,
+    )
+
+
+@login_required
+def api_switch(request, company_id: int):
+    account = _company_account(request, company_id)
+    return _api_switch_page(request, account)
+
+
+@login_required
+@require_POST
+def api_switch_credentials(request, company_id: int):
+    """Saves the other API's credentials; the live API and its token stay as they are."""
+    account = _company_account(request, company_id)
+    form = ApiCredentialsForm(request.POST, instance=account, api=account.other_api)
+    if not form.is_valid():
+        _report_refused(request, form)
+        account.refresh_from_db()
+        return _api_switch_page(request, account, form=form)
+    changed = account_settings_update(
+        account=account, changes=form.changes(), user=request.user, source="web"
+    )
+    if changed:
+        messages.success(
+            request,
+            _("%(api)s credentials saved; the live API is unchanged.")
+            % {"api": api_label(account.other_api)},
+        )
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect("channels:api_switch", company_id=account.company_id)
+
+
+@login_required
+@require_POST
+def api_switch_test(request, company_id: int):
+    """Asks the other API for a token and probes it; nothing is stored (no redirect: the
+    result is shown once, and asking again is harmless)."""
+    account = _company_account(request, company_id)
+    test = api_credentials_test(account=account, api=account.other_api)
+    return _api_switch_page(request, account, test=test)
+
+
+@login_required
+@require_POST
+def api_switch_preview(request, company_id: int):
+    account = _company_account(request, company_id)
+    preview = orders_preview_for_api(account, account.other_api)
+    return _api_switch_page(request, account, preview=preview)
+
+
+@login_required
+@require_POST
+def api_switch_do(request, company_id: int):
+    """Switches to the other API (or back), with a token for it; then proposes a full resend."""
+    account = _company_account(request, company_id)
+    result = account_switch_api(account=account, api=account.other_api, user=request.user)
+    _report(request, result)
+    url = reverse("channels:api_switch", args=[account.company_id])
+    return redirect(f"{url}?switched=1" if result.ok else url)
 
 
 # Jobs --------------------------------------------------------------------------------------

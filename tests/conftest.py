@@ -184,3 +184,14 @@ def pytest_sessionfinish(session, exitstatus):
     for pattern in (f"test-db-{os.getpid()}.sqlite3*", f"beat-{os.getpid()}*"):
         for path in var.glob(pattern):
             path.unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _language_back_to_default():
+    """A request with Accept-Language: fr leaves French active in the test's thread (Django's
+    LocaleMiddleware activates it and nothing deactivates it): the next test, calling services
+    directly, would read French."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -111,9 +111,12 @@ def test_settings_password_dash_reads_the_secret_from_stdin(acme, monkeypatch):
         monkeypatch=monkeypatch,
     )
     assert "secret-from-stdin" not in line
-    assert "password=(set)" in line
+    assert "octopia_client_secret=(set)" in line
     assert CdiscountAccount.objects.get(company=acme).password == "secret-from-stdin"
-    assert SettingsChange.objects.get(account__company=acme).fields == ["username", "password"]
+    assert SettingsChange.objects.get(account__company=acme).fields == [
+        "octopia_client_id",
+        "octopia_client_secret",
+    ]
     with pytest.raises(CommandError, match="Give the password on standard input"):
         run("settings", "--company", str(acme.pk), "password=-", stdin="", monkeypatch=monkeypatch)
 
@@ -124,7 +127,8 @@ def test_settings_show_masks_secrets(acme):
     account.access_token = "abcd-very-long-token-value-wxyz"
     account.save()
     line = run("settings", "--company", str(acme.pk))
-    assert "password=(set)" in line
+    assert "octopia_client_secret=(set)" in line
+    assert "marketplace_password=(not set)" in line
     assert "hidden-pw" not in line
     assert "abcd-very-long-token-value-wxyz" not in line
     assert "access_token=abcd…wxyz" in line

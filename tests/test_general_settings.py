@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from channels.checks import refuse_to_start_on_key_errors
-from channels.models import SettingsChange
+from channels.models import CdiscountAccount, SettingsChange
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.payload-of-a-long-token.signature-XYZW"
 
@@ -26,7 +26,16 @@ def view_url(company):
     return reverse("channels:general_settings", args=[company.pk])
 
 
+# What `username`, `password` and `seller_id` are called on each API's form fields.
+GENERIC = ("username", "password", "seller_id")
+
+
+def form_field(name, api="octopia"):
+    return CdiscountAccount.GENERIC_CREDENTIALS[api].get(name, name)
+
+
 def valid_post(**overrides):
+    """The Edit form's POST; `username`, `password` and `seller_id` name the chosen API's fields."""
     data = {
         "api": "octopia",
         "username": "client-id-1",
@@ -37,7 +46,14 @@ def valid_post(**overrides):
         "additional_shipping_fee": "1.50",
     }
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    api = data["api"] if data["api"] in CdiscountAccount.GENERIC_CREDENTIALS else "octopia"
+    post = {}
+    for key, value in data.items():
+        if key in GENERIC:
+            key = CdiscountAccount.GENERIC_CREDENTIALS[api].get(key)
+        if key is not None and value is not None:
+            post[key] = value
+    return post
 
 
 def give_token(account, value=TOKEN, hours=2):
@@ -54,8 +70,8 @@ def test_read_only_view_shows_the_three_panels_with_the_article_labels(alice_cli
         "Options",
         "Controls",
         "Enabled",
-        "Username",
-        "Password",
+        "Client ID",
+        "Client Secret",
         "Access Token",
         "Safety Qty",
         "Shipping Fee",
@@ -141,7 +157,7 @@ def test_each_validation_rule_rejects_with_a_message_and_saves_nothing(
     assert response.status_code == 200
     body = response.content.decode()
     assert message in body
-    assert f'id="error-{field}"' in body
+    assert f'id="error-{form_field(field)}"' in body
     assert "Nothing was saved" in body
     acme.cdiscount_account.refresh_from_db()
     assert acme.cdiscount_account.username == ""  # the valid fields were not saved either
@@ -170,7 +186,7 @@ def test_input_rules_refuse_odd_digits_long_and_control_values(
 ):
     response = alice_client.post(edit_url(acme), valid_post(**overrides))
     assert response.status_code == 200
-    assert message in str(response.context["form"].errors[field])
+    assert message in str(response.context["form"].errors[form_field(field)])
     acme.cdiscount_account.refresh_from_db()
     assert acme.cdiscount_account.username == ""
 
@@ -207,9 +223,7 @@ def test_token_cannot_be_edited_through_the_form(alice_client, acme):
 def test_enabled_refused_without_a_token(alice_client, acme):
     response = alice_client.post(edit_url(acme), valid_post(password="pw", enabled="on"))
     assert response.status_code == 200
-    assert "Get a token first (Actions → Get Token), then tick Enabled." in (
-        response.content.decode()
-    )
+    assert "Get a token first: use Save and Get Token" in response.content.decode()
     acme.cdiscount_account.refresh_from_db()
     assert not acme.cdiscount_account.enabled
 
@@ -251,7 +265,7 @@ def test_history_records_who_and_which_fields_but_no_secret(alice_client, acme, 
     alice_client.post(edit_url(acme), valid_post(password="super-secret-pw", safety_qty="9"))
     change = SettingsChange.objects.get(account=acme.cdiscount_account)
     assert change.user == alice
-    assert set(change.fields) >= {"password", "safety_qty", "username"}
+    assert set(change.fields) >= {"octopia_client_secret", "safety_qty", "octopia_client_id"}
     assert "super-secret-pw" not in str(change.fields)
     body = alice_client.get(view_url(acme)).content.decode()
     assert "alice" in body and "Safety Qty" in body
@@ -264,7 +278,8 @@ def test_secrets_are_not_readable_in_the_database_row(acme):
     account.save()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT password, access_token FROM channels_cdiscountaccount WHERE id = %s",
+            "SELECT octopia_client_secret, access_token FROM channels_cdiscountaccount "
+            "WHERE id = %s",
             [account.pk],
         )
         stored_password, stored_token = cursor.fetchone()
@@ -291,7 +306,10 @@ OTHER_KEY = "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktISE="
 
 def stored_ciphertext(account) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT password FROM channels_cdiscountaccount WHERE id = %s", [account.pk])
+        cursor.execute(
+            "SELECT octopia_client_secret FROM channels_cdiscountaccount WHERE id = %s",
+            [account.pk],
+        )
         return cursor.fetchone()[0]
 
 
@@ -334,7 +352,7 @@ def test_a_save_never_overwrites_a_secret_the_key_cannot_read(alice_client, acme
     assert account.safety_qty == 8
     assert stored_ciphertext(account) == ciphertext
     change = SettingsChange.objects.filter(account=account).first()
-    assert "password" not in change.fields
+    assert "octopia_client_secret" not in change.fields
     settings.FIELD_ENCRYPTION_KEY = right_key
     account.refresh_from_db()
     assert account.password == "plain-password-value"
@@ -382,13 +400,14 @@ def test_reencrypt_refuses_a_secret_no_key_reads_unless_told_to_forget_it(acme, 
     ciphertext = stored_ciphertext(account)
     settings.FIELD_ENCRYPTION_KEY = OTHER_KEY
 
-    with pytest.raises(CommandError, match="no key decrypts the password of Cdiscount account"):
+    unreadable = "no key decrypts the octopia_client_secret of Cdiscount account"
+    with pytest.raises(CommandError, match=unreadable):
         call_command("cdiscount", "reencrypt-secrets", stdout=io.StringIO())
     assert stored_ciphertext(account) == ciphertext
 
     call_command("cdiscount", "reencrypt-secrets", "--forget-unreadable", stdout=io.StringIO())
     assert stored_ciphertext(account) == ""
-    assert SettingsChange.objects.get(account=account).fields == ["password"]
+    assert SettingsChange.objects.get(account=account).fields == ["octopia_client_secret"]
     call_command("check")
 
 

@@ -185,7 +185,7 @@ def test_a_token_that_cannot_be_renewed_is_mailed_at_once(inbox, account, alice)
     assert bell(Notification.Kind.TOKEN) and bell(Notification.Kind.CREDENTIALS)
     # By default the refused credentials wait for the digest: the token mail says it now.
     assert inbox.subjects() == ["[Acme] Token cannot be renewed"]
-    assert "Cdiscount refused the username and password" in inbox.messages[0]["body"]
+    assert "Cdiscount refused the Octopia client ID and client secret" in inbox.messages[0]["body"]
     assert "changed-on-the-portal-Secret" not in inbox.messages[0]["body"]
 
 
@@ -195,7 +195,7 @@ def test_a_token_refresh_without_credentials_is_a_token_problem(inbox, account, 
     job = run_until_finished(scheduled(account, Job.Kind.TOKEN_REFRESH))
     assert job.status == Job.Status.FAILED
     assert inbox.subjects() == ["[Acme] Token cannot be renewed"]
-    assert "Enter the Password under Edit first" in inbox.messages[0]["body"]
+    assert "Enter the Client Secret under Edit first" in inbox.messages[0]["body"]
 
 
 def test_paused_sync_is_mailed_once(inbox, account, alice):

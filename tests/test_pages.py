@@ -181,15 +181,16 @@ def test_an_admin_change_is_in_the_settings_history_and_internal_fields_stay(cli
     assert not set(INTERNAL_ACCOUNT_FIELDS) & set(form.fields)
     data = _admin_post_data(
         form,
-        username="client-id-2",
+        octopia_client_id="client-id-2",
         safety_qty="4",
         # Hand-made: internal fields are not in the form, so these are ignored.
         auth_failures="0",
         sync_paused_reason="",
-        password="forged-password",
+        octopia_client_secret="forged-password",
+        marketplace_password="forged-password",
         access_token="forged-token-value-0123456789",
     )
-    refused = client.post(url, {**data, "seller_id": "٩٨٩٧٩"})
+    refused = client.post(url, {**data, "octopia_seller_id": "٩٨٩٧٩"})
     assert "The Seller ID is a number" in str(refused.context["adminform"].form.errors)
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -203,7 +204,7 @@ def test_an_admin_change_is_in_the_settings_history_and_internal_fields_stay(cli
     assert account.access_token == ""
     change = SettingsChange.objects.get(account=account)
     assert (change.user, change.source) == (staff, "admin")
-    assert sorted(change.fields) == ["safety_qty", "username"]
+    assert sorted(change.fields) == ["octopia_client_id", "safety_qty"]
     assert "admin-history-secret" not in str(change.fields)
     assert client.get(url).status_code == 200
 

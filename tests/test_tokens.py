@@ -85,8 +85,14 @@ def test_bad_credentials_give_the_portal_advice_and_keep_the_old_token(simulator
     account.save()
     result = account_get_token(account_id=account.pk)
     assert not result.ok
-    assert "Octopia seller portal" in result.message
-    assert "Connection information" in result.message
+    if account.is_octopia:
+        assert "Octopia seller portal" in result.message
+        assert "Connection information" in result.message
+        assert "Client ID and Client Secret" in result.message
+    else:
+        assert "Cdiscount seller space" in result.message
+        assert "API Login and API Password" in result.message
+        assert "Octopia" not in result.message
     assert "wrong-password" not in result.message
     assert stored(account).access_token == old
 
@@ -152,7 +158,8 @@ def test_server_error_during_the_check_is_recorded(simulator, account):
 def test_missing_credentials_are_named_without_calling_cdiscount(simulator, acme):
     result = account_get_token(account_id=acme.cdiscount_account.pk)
     assert not result.ok
-    assert "Username" in result.message and "Password" in result.message
+    assert "Client ID" in result.message and "Client Secret" in result.message
+    assert "Seller ID" in result.message
     assert simulator.state.requests == []
 
 

@@ -39,7 +39,9 @@ def account_settings_update(
 ) -> list[str]:
     """Applies validated values; records which fields changed (never their values).
 
-    A change of credentials drops the stored token: it was issued for the old ones.
+    A change of API, or of the current API's credentials, drops the stored token: it was
+    issued for the old ones. The other API's credentials are kept as they are; changing them
+    leaves the live token alone.
     """
     with transaction.atomic():
         # Compare with the stored row, not the caller's object (a ModelForm mutates its instance).
@@ -49,7 +51,7 @@ def account_settings_update(
             return []
         for name in changed:
             setattr(stored, name, changes[name])
-        if any(name in CdiscountAccount.CREDENTIAL_FIELDS for name in changed):
+        if any(name in ("api", *stored.credential_fields()) for name in changed):
             stored.access_token = ""
             stored.token_received_at = None
             stored.token_expires_at = None

@@ -3,29 +3,39 @@
 from django.conf import settings
 
 from channels.cdiscount import CdiscountClient, MarketplaceClient, OctopiaClient
-from channels.models import CdiscountAccount
+from channels.models import CdiscountAccount, CdiscountApi
 
 from .token_store import AccountTokenStore
 
 
 def cdiscount_client_for(
-    account: CdiscountAccount, *, auto_refresh: bool = True
+    account: CdiscountAccount,
+    *,
+    auto_refresh: bool = True,
+    api: str | None = None,
+    live_token: bool = True,
 ) -> CdiscountClient:
-    """The client of the account's API generation, sharing its tokens through the account.
+    """The client of `api` (default: the account's current API) with that API's credentials,
+    never another API's.
 
-    A renewal reuses a token that another worker stored meanwhile, and two workers never fetch
-    two tokens at once (AccountTokenStore). Use it as a context manager: it closes its HTTP
-    session.
+    With `live_token` (on the current API), it shares the account's live token through
+    AccountTokenStore: a renewal reuses a token that another worker stored meanwhile, and two
+    workers never fetch two tokens at once. Without it (a test of the other API's credentials,
+    or of values not saved yet), the client keeps its tokens to itself and the live token is
+    left alone. Use it as a context manager: it closes its HTTP session.
     """
-    store = AccountTokenStore(account)
-    if account.is_octopia:
+    api = api or account.api
+    shared = live_token and api == account.api
+    store = AccountTokenStore(account) if shared else None
+    token = (account.access_token or None) if shared else None
+    if api == CdiscountApi.OCTOPIA:
         return OctopiaClient(
             auth_url=settings.CDISCOUNT_AUTH_URL,
             api_url=settings.CDISCOUNT_API_URL,
-            client_id=account.username,
-            client_secret=account.password,
-            seller_id=account.seller_id,
-            token=account.access_token or None,
+            client_id=account.octopia_client_id,
+            client_secret=account.octopia_client_secret,
+            seller_id=account.octopia_seller_id,
+            token=token,
             timeout=settings.CDISCOUNT_TIMEOUT,
             auto_refresh=auto_refresh,
             token_store=store,
@@ -33,9 +43,9 @@ def cdiscount_client_for(
     return MarketplaceClient(
         sts_url=settings.CDISCOUNT_STS_URL,
         soap_url=settings.CDISCOUNT_SOAP_URL,
-        login=account.username,
-        password=account.password,
-        token=account.access_token or None,
+        login=account.marketplace_login,
+        password=account.marketplace_password,
+        token=token,
         timeout=settings.CDISCOUNT_TIMEOUT,
         auto_refresh=auto_refresh,
         token_store=store,

@@ -157,7 +157,7 @@ def account_auth_failed(*, account: CdiscountAccount, sentence: str) -> None:
     if account.auth_failures >= PAUSE_AFTER_AUTH_FAILURES and account.sync_paused_at is None:
         reason = _(
             "Automatic sync is paused: Cdiscount refused the credentials %(n)d times in a row. "
-            "Check the username and password, use Actions → Get Token, and sync starts again."
+            "Check the credentials under Edit, use Save and Get Token, and sync starts again."
         ) % {"n": account.auth_failures}
         CdiscountAccount.objects.filter(pk=account.pk).update(
             sync_paused_at=timezone.now(), sync_paused_reason=reason

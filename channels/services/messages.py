@@ -7,11 +7,25 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from channels.cdiscount import errors
 
-PORTAL_ADVICE = gettext_lazy(
-    "Create an API account in the Octopia seller portal (Settings → Your personal settings and "
-    "bank details → Connection information), enter those credentials here, then use "
-    "Actions → Get Token again."
-)
+# What to do when Cdiscount refuses the credentials, by API: each names its own portal and fields.
+REFUSED_CREDENTIALS = {
+    "octopia": gettext_lazy(
+        "Cdiscount refused the Octopia client ID and client secret. Create an API account in the "
+        "Octopia seller portal (Settings → Your personal settings and bank details → Connection "
+        "information), enter its Client ID and Client Secret and your Seller ID under Edit, then "
+        "use Save and Get Token."
+    ),
+    "marketplace": gettext_lazy(
+        "Cdiscount refused the Marketplace API login and password. In your Cdiscount seller "
+        "space, check the API login (your seller login followed by -api) and its password, enter "
+        "them as API Login and API Password under Edit, then use Save and Get Token."
+    ),
+    None: gettext_lazy(
+        "Cdiscount refused the credentials: check them under Edit (Octopia: the Client ID and "
+        "Client Secret from the Octopia seller portal; Marketplace API: the -api login and its "
+        "password), then use Save and Get Token."
+    ),
+}
 
 
 # The .NET (WCF) boilerplate Cdiscount's Marketplace API wraps its faults in: it tells a seller
@@ -41,13 +55,14 @@ def cdiscount_meaningful_text(text: str | None) -> str:
     return " ".join(text.split())
 
 
-def cdiscount_error_sentence(exc: errors.CdiscountError) -> str:
+def cdiscount_error_sentence(exc: errors.CdiscountError, *, api: str | None = None) -> str:
+    """`api`: the API generation the failed call went to, for advice naming its own portal."""
     if isinstance(exc, errors.InvalidCredentialsError):
-        sentence = _("Cdiscount refused the username and password.") + " " + str(PORTAL_ADVICE)
+        sentence = str(REFUSED_CREDENTIALS.get(api, REFUSED_CREDENTIALS[None]))
     elif isinstance(exc, errors.PermissionDeniedError):
         sentence = _(
             "Cdiscount refused access for this Seller ID: check the Seller ID, and that this "
-            "API account may act for that seller."
+            "Octopia API account may act for that seller."
         )
     elif isinstance(exc, errors.TokenRejectedError):
         sentence = _("The access token is expired or invalid: use Actions → Get Token.")

@@ -77,7 +77,7 @@ def preferences_update(*, user, deliveries: dict[str, str]) -> None:
 
 def mail_text(text: str, account: CdiscountAccount) -> str:
     """The text with the account's secrets and any e-mail address masked."""
-    for secret in (account.password, account.access_token):
+    for secret in (getattr(account, name) for name in CdiscountAccount.SECRET_FIELDS):
         if secret and len(secret) >= 4:
             text = text.replace(secret, MASK)
     return EMAIL_ADDRESS.sub(MASK, text)

@@ -250,7 +250,7 @@ def job_execute(
     try:
         outcome = work(job)
     except errors.CdiscountError as exc:
-        message = cdiscount_error_sentence(exc)
+        message = cdiscount_error_sentence(exc, api=job.account.api)
         job.trace_id = (exc.trace_id or "")[:100]
         job.detail = str(exc)
         logger.warning(

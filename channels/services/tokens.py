@@ -1,20 +1,25 @@
 """Get Token and Test Token Validity (PRODUCT.md §1, CDISCOUNT_API.md §O1-O3, §M1-M3)."""
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.cdiscount import errors
 from channels.models import CdiscountAccount, Job
 
+from .accounts import account_settings_update
 from .carriers import carriers_refresh
 from .clients import cdiscount_client_for
 from .health import account_sync_resume
 from .messages import cdiscount_error_sentence
 from .runs import JobOutcome, job_record
+from .token_store import account_token_store
 
 logger = logging.getLogger(__name__)
 
@@ -25,18 +30,22 @@ class ActionResult:
     message: str
 
 
-def _missing_credentials(account: CdiscountAccount) -> str | None:
-    missing = []
-    if not account.username:
-        missing.append(_("Username"))
-    if not account.password:
-        missing.append(_("Password"))
-    if account.is_octopia and not account.seller_id:
-        missing.append(_("Seller ID"))
+def credentials_missing_labels(account: CdiscountAccount, api: str | None = None) -> list[str]:
+    """The labels of `api`'s credential fields left empty (default: the current API)."""
+    return [
+        str(CdiscountAccount._meta.get_field(name).verbose_name)
+        for name in account.credential_fields(api)
+        if not getattr(account, name)
+    ]
+
+
+def missing_credentials(account: CdiscountAccount) -> str | None:
+    """What to enter before a token can be asked for on the current API."""
+    missing = credentials_missing_labels(account)
     if not missing:
         return None
-    return _("Enter the %(fields)s under Edit first, then use Actions → Get Token.") % {
-        "fields": ", ".join(str(m) for m in missing)
+    return _("Enter the %(fields)s under Edit first, then use Save and Get Token.") % {
+        "fields": ", ".join(missing)
     }
 
 
@@ -47,7 +56,7 @@ def account_get_token(*, account_id: int, user=None) -> ActionResult:
     last token refresh as much as a scheduled one (the status strip, the Jobs page).
     """
     account = CdiscountAccount.objects.get(pk=account_id)
-    problem = _missing_credentials(account)
+    problem = missing_credentials(account)
     if problem:
         return ActionResult(False, problem)
     started_at = timezone.now()
@@ -60,12 +69,11 @@ def account_get_token(*, account_id: int, user=None) -> ActionResult:
             carriers_refresh(account=account, client=client)
     except errors.CdiscountError as exc:
         logger.warning("account %s: Get Token failed: %s", account.pk, type(exc).__name__)
-        message = _("Get Token failed.") + " " + cdiscount_error_sentence(exc)
+        message = _("Get Token failed.") + " " + cdiscount_error_sentence(exc, api=account.api)
         outcome = JobOutcome(message, {"renewed": 0}, failed=1)
     else:
         account_sync_resume(account_id=account.pk)
-        expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
-        message = _("Token received, valid until %(when)s.") % {"when": expires}
+        message = _token_received(token)
         outcome = JobOutcome(message, {"renewed": 1}, succeeded=1)
     job_record(
         account=account,
@@ -88,12 +96,17 @@ def account_test_token(*, account_id: int) -> ActionResult:
                 info = client.get_seller_info()
         except errors.AuthenticationError as exc:
             result = ActionResult(
-                False, _("The token is invalid or expired.") + " " + cdiscount_error_sentence(exc)
+                False,
+                _("The token is invalid or expired.")
+                + " "
+                + cdiscount_error_sentence(exc, api=account.api),
             )
         except errors.CdiscountError as exc:
             result = ActionResult(
                 False,
-                _("The token could not be checked.") + " " + cdiscount_error_sentence(exc),
+                _("The token could not be checked.")
+                + " "
+                + cdiscount_error_sentence(exc, api=account.api),
             )
         else:
             shop = info.shop_name or info.login or info.seller_id or "?"
@@ -107,6 +120,45 @@ def account_test_token(*, account_id: int) -> ActionResult:
     return result
 
 
+def account_connect(
+    *, account: CdiscountAccount, changes: dict[str, Any], user=None, source: str = "web"
+) -> ActionResult:
+    """Save and Get Token: asks for a token with the values just entered, and saves them with
+    that token only when Cdiscount issued one, so Enabled can be on in the same save.
+
+    On failure nothing is saved: the stored settings and the live token stay as they were.
+    """
+    candidate = copy.copy(account)  # the values entered, never saved by this copy
+    for name, value in changes.items():
+        setattr(candidate, name, value)
+    problem = missing_credentials(candidate)
+    if problem:
+        return ActionResult(False, problem)
+    try:
+        with cdiscount_client_for(candidate, live_token=False) as client:
+            token = client.get_token()
+            with transaction.atomic():
+                account_settings_update(account=account, changes=changes, user=user, source=source)
+                account_token_store(account=account, token=token)
+            account_sync_resume(account_id=account.pk)
+            carriers_refresh(account=account, client=client)
+    except errors.CdiscountError as exc:
+        logger.warning("account %s: Save and Get Token failed: %s", account.pk, type(exc).__name__)
+        return ActionResult(
+            False,
+            _("Get Token failed, so nothing was saved.")
+            + " "
+            + cdiscount_error_sentence(exc, api=candidate.api),
+        )
+    logger.info("account %s: settings saved with a new %s token", account.pk, candidate.api)
+    return ActionResult(True, _("General Settings saved.") + " " + _token_received(token))
+
+
+def _token_received(token) -> str:
+    expires = timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")
+    return _("Token received, valid until %(when)s.") % {"when": expires}
+
+
 # Renew a token this long before it expires (PRODUCT.md §3); Octopia tokens last 2 hours, so
 # they are renewed at every hourly run.
 REFRESH_MARGIN = timedelta(hours=6)
@@ -115,7 +167,7 @@ REFRESH_MARGIN = timedelta(hours=6)
 def token_refresh(job) -> JobOutcome:
     """The scheduled refresh: a new token when the stored one is missing or expires soon."""
     account = job.account
-    problem = _missing_credentials(account)
+    problem = missing_credentials(account)
     if problem:
         return JobOutcome(problem, {"renewed": 0}, failed=1)
     expires = account.token_expires_at

@@ -35,3 +35,17 @@ document.addEventListener("click", (event) => {
   };
   setTimeout(tick, 500);
 })();
+
+// The Edit form of General Settings shows the credentials of the chosen API only: choosing the
+// other API shows its own fields (the server renders the first choice the same way).
+(function credentialsOfChosenApi() {
+  const choices = document.querySelectorAll("#settings-form input[name=api]");
+  if (!choices.length) return;
+  const show = () => {
+    const chosen = document.querySelector("#settings-form input[name=api]:checked");
+    for (const row of document.querySelectorAll("#settings-form tr[data-api]")) {
+      row.hidden = !chosen || row.dataset.api !== chosen.value;
+    }
+  };
+  for (const choice of choices) choice.addEventListener("change", show);
+})();

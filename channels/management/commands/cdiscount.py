@@ -14,8 +14,8 @@ from typing import BinaryIO
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, models
 
-from channels.forms import CompanyForm, GeneralSettingsForm, LoginCreateForm
-from channels.models import CdiscountAccount, Company, HeldOffer, Job, Order, Shipment
+from channels.forms import ApiCredentialsForm, CompanyForm, GeneralSettingsForm, LoginCreateForm
+from channels.models import CdiscountAccount, CdiscountApi, Company, HeldOffer, Job, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
 from channels.services.fulfillment import shipments_import_csv
@@ -27,10 +27,15 @@ from channels.services.products import products_export_csv, products_import_csv
 from channels.services.secrets import secrets_reencrypt
 from channels.services.tokens import ActionResult, account_get_token, account_test_token
 
-SETTING_KEYS = GeneralSettingsForm.Meta.fields
+FORM_KEYS = GeneralSettingsForm.Meta.fields
+# The names scripts used when both APIs shared one set of credentials: they set the fields of the
+# API named in the same command (api=...), else of the account's current API.
+GENERIC_KEYS = ("username", "password", "seller_id")
+SETTING_KEYS = [*FORM_KEYS, *GENERIC_KEYS]
+SECRET_KEYS = {"password", *CdiscountAccount.PASSWORD_FIELDS}
 BOOLEAN_KEYS = {
     name
-    for name in SETTING_KEYS
+    for name in FORM_KEYS
     if isinstance(CdiscountAccount._meta.get_field(name), models.BooleanField)
 }
 
@@ -56,7 +61,11 @@ class Command(BaseCommand):
 
         p = sub.add_parser(
             "settings",
-            help="Show or change General Settings (key=value ...; password=- reads it from stdin).",
+            help=(
+                "Show or change General Settings (key=value ...; a secret given as - is read "
+                "from stdin; username, password and seller_id set the credentials of the API "
+                "named by api=, else of the current API)."
+            ),
         )
         p.add_argument("--company", type=int, required=True)
         p.add_argument("pairs", nargs="*", metavar="key=value")
@@ -209,16 +218,37 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown setting {key!r}. Known: {', '.join(SETTING_KEYS)}.")
             if key in BOOLEAN_KEYS and value not in ("true", "false"):
                 raise CommandError(f"{key}: write true or false.")
-            if key == "password" and value == "-":
+            if key in SECRET_KEYS and value == "-":
                 value = self._read_secret()
                 if not value:
                     raise CommandError("Give the password on standard input.")
             overrides[key] = value
+        api = overrides.get("api", account.api)
+        if api not in CdiscountApi.values:
+            raise CommandError(f"api: write {' or '.join(CdiscountApi.values)}.")
+        for key in GENERIC_KEYS:
+            if key in overrides:
+                target = account.credential_field(key, api)
+                if target is None:
+                    raise CommandError(f"{key}: the {api} API has none.")
+                overrides[target] = overrides.pop(key)
+        # The other API's credentials, named by their own keys, are saved as the switch page
+        # saves them: without touching the live API.
+        other = CdiscountApi.MARKETPLACE if api == CdiscountApi.OCTOPIA else CdiscountApi.OCTOPIA
+        other_keys = set(CdiscountAccount.API_CREDENTIAL_FIELDS[other])
+        other_data = {name: overrides.pop(name) for name in list(overrides) if name in other_keys}
         data = form_data_for(account)
         data.update(overrides)
         form = GeneralSettingsForm(data, instance=account)
         self._refuse_invalid(options, form, "Nothing saved.")
-        account_settings_update(account=account, changes=form.changes(), source="cli")
+        changes = form.changes()
+        if other_data:
+            other_form = ApiCredentialsForm(
+                {**form_data_for(account), **other_data}, instance=account, api=other
+            )
+            self._refuse_invalid(options, other_form, "Nothing saved.")
+            changes.update(other_form.changes())
+        account_settings_update(account=account, changes=changes, source="cli")
 
     def _run_action(self, options, action) -> None:
         if options["all"]:
@@ -484,9 +514,9 @@ def _shipment_as_json(order: Order) -> dict | None:
 def form_data_for(account: CdiscountAccount) -> dict[str, str]:
     """The account's current values as the Edit form would post them (password blank = keep)."""
     data = {}
-    for name in SETTING_KEYS:
+    for name in FORM_KEYS:
         value = getattr(account, name)
-        if name == "password" or value is None:
+        if name in SECRET_KEYS or value is None:
             data[name] = ""
         elif name in BOOLEAN_KEYS:
             data[name] = "true" if value else "false"
@@ -500,9 +530,9 @@ def form_data_for(account: CdiscountAccount) -> dict[str, str]:
 def settings_display(account: CdiscountAccount) -> dict[str, str]:
     """General Settings with secrets masked, as the page shows them."""
     shown = {}
-    for name in SETTING_KEYS:
+    for name in FORM_KEYS:
         value = getattr(account, name)
-        if name == "password":
+        if name in SECRET_KEYS:
             shown[name] = "(set)" if value else "(not set)"
         elif name in BOOLEAN_KEYS:
             shown[name] = "true" if value else "false"
