@@ -81,7 +81,8 @@ class ImportProgress:
     several writers (PostgreSQL), a thread with a connection of its own writes the progress and
     the heartbeat every few seconds, outside that transaction. SQLite has one writer, the import
     itself, so there the import's own connection writes them (seen at the commit; nobody else
-    can write meanwhile anyway).
+    can write meanwhile anyway); so it does when the job runs inside a transaction already (a
+    test), where the job's row is not visible to another connection.
     """
 
     EVERY_SECONDS = 5.0
@@ -93,7 +94,7 @@ class ImportProgress:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> "ImportProgress":
-        if connection.vendor != "sqlite":
+        if connection.vendor != "sqlite" and not connection.in_atomic_block:
             self._thread = threading.Thread(
                 target=self._beat, name=f"job-{self.job.pk}-progress", daemon=True
             )
