@@ -61,6 +61,29 @@ def test_import_adds_and_then_updates_by_sku(acme):
     assert tea.excluded  # a column left out keeps its value
 
 
+def test_a_large_reimport_writes_only_what_changed_and_counts_every_product(acme, monkeypatch):
+    monkeypatch.setattr("channels.services.products.BATCH", 3)
+    rows = [f"SKU-{n},3760452700039,Titre {n},{n},{n + 1}.50,,,\n" for n in range(7)]
+    header = "sku,ean,title,quantity,price,safety_qty,cdiscount_price,excluded\n"
+    products_import_csv(company=acme, file=csv_file(header + "".join(rows)))
+    before = dict(Product.objects.values_list("sku", "updated_at"))
+    rows[1] = "SKU-1,3760452700046,Nouveau,40,9.99,2,8.50,true\n"
+    rows[5] = "SKU-5,3760452700039,Titre 5,0,6.50,,,\n"
+    again = products_import_csv(company=acme, file=csv_file(header + "".join(rows)))
+    assert (again.created, again.updated) == (0, 7)
+    one = Product.objects.get(sku="SKU-1")
+    assert (one.ean, one.title, one.quantity, one.price) == (
+        "3760452700046",
+        "Nouveau",
+        40,
+        Decimal("9.99"),
+    )
+    assert (one.safety_qty, one.cdiscount_price, one.excluded) == (2, Decimal("8.50"), True)
+    assert Product.objects.get(sku="SKU-5").quantity == 0
+    after = dict(Product.objects.values_list("sku", "updated_at"))
+    assert {sku for sku in after if after[sku] != before[sku]} == {"SKU-1", "SKU-5"}
+
+
 def test_a_bad_row_is_reported_by_line_and_nothing_is_saved(acme):
     content = GOOD + (
         "BAD-EAN,3760452700038,Faux,1,1.00,,,\n"
