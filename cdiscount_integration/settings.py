@@ -143,6 +143,9 @@ STORAGES = {
 
 # CSV imports (products, shipments): a larger file is refused, on the page before it is stored.
 CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Where an uploaded file waits for the worker that imports it (never served; the web process and
+# the workers must both see it). Each file is removed when its import job ends.
+CSV_IMPORT_DIR = env.str("CSV_IMPORT_DIR", default=str(VAR_DIR / "imports"))
 FILE_UPLOAD_HANDLERS = [
     "channels.uploads.SizeLimitUploadHandler",
     # Small files in memory, larger ones in a temporary file: memory stays bounded.

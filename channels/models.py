@@ -455,6 +455,8 @@ class Job(models.Model):
         FULFILLMENT_UPLOAD = "fulfillment_upload", _("Fulfillment upload")
         ORDER_RESWEEP = "order_resweep", _("Order re-sweep")
         OFFER_RECONCILIATION = "offer_reconciliation", _("Offer reconciliation")
+        PRODUCTS_IMPORT = "products_import", _("Products import")
+        SHIPMENTS_IMPORT = "shipments_import", _("Shipments import")
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", _("Manual")
@@ -470,6 +472,9 @@ class Job(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         SKIPPED = "skipped", _("Skipped")
 
+    # CSV imports: started by hand only (never scheduled), on our own database only (no
+    # Cdiscount call, so no credentials needed), with the uploaded file in options["upload"].
+    IMPORT_KINDS = (Kind.PRODUCTS_IMPORT, Kind.SHIPMENTS_IMPORT)
     FINISHED = (
         Status.COMPLETED,
         Status.PARTIAL_SUCCESS,

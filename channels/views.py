@@ -8,14 +8,11 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
-
-from channels.cdiscount.errors import CdiscountError
 
 from .forms import (
     ApiCredentialsForm,
@@ -44,8 +41,8 @@ from .services.api_switch import (
     api_label,
     orders_preview_for_api,
 )
-from .services.csv_import import CsvImportError, SafeCsvWriter
-from .services.fulfillment import ShipmentRefused, shipment_record, shipments_import_csv
+from .services.csv_import import SafeCsvWriter
+from .services.fulfillment import ShipmentRefused, shipment_record
 from .services.guards import held_offers_decide, held_offers_for, held_sentence
 from .services.health import notifications_for_user
 from .services.inventory import (
@@ -55,11 +52,10 @@ from .services.inventory import (
     rejected_offer_waits,
     reserved_quantities,
 )
-from .services.jobs import job_start
-from .services.messages import cdiscount_error_sentence
+from .services.jobs import JobStart, job_start, job_start_import
 from .services.notifications import preferences_for_user, preferences_update
 from .services.orders import AcceptanceFailed, acceptance_decide, order_timeline_redacted
-from .services.products import products_export_csv, products_import_csv
+from .services.products import products_export_csv
 from .services.schedules import job_status_strip
 from .services.tokens import (
     account_connect,
@@ -269,6 +265,10 @@ def _start_job(request, account, kind: str, options: dict | None = None):
     started = job_start(
         account=account, kind=kind, trigger=Job.Trigger.MANUAL, user=request.user, options=options
     )
+    return _job_queued(request, account, started)
+
+
+def _job_queued(request, account, started: JobStart):
     if started.job is None:
         messages.error(request, started.refusal)
         return redirect("channels:general_settings", company_id=account.company_id)
@@ -439,13 +439,9 @@ def order_detail(request, company_id: int, order_id: int):
 @require_POST
 def shipment_import(request, company_id: int):
     account = _company_account(request, company_id)
-
-    def run_import(file) -> str:
-        count = shipments_import_csv(account=account, file=file, user=request.user)
-        return _("%(n)d shipments recorded.") % {"n": count}
-
-    _handle_csv_upload(request, run_import)
-    return redirect("channels:order_list", company_id=account.company_id)
+    return _csv_import_start(request, account, Job.Kind.SHIPMENTS_IMPORT) or redirect(
+        "channels:order_list", company_id=account.company_id
+    )
 
 
 @login_required
@@ -567,15 +563,14 @@ def held_offers_decide_view(request, company_id: int, decision: str):
 @require_POST
 def product_import(request, company_id: int):
     account = _company_account(request, company_id)
-    _handle_csv_upload(
-        request,
-        lambda file: products_import_csv(company=account.company, file=file).sentence(),
+    return _csv_import_start(request, account, Job.Kind.PRODUCTS_IMPORT) or redirect(
+        "channels:product_list", company_id=account.company_id
     )
-    return redirect("channels:product_list", company_id=account.company_id)
 
 
-def _handle_csv_upload(request, run_import) -> None:
-    """Runs the import on the uploaded file and reports its result or every bad line."""
+def _csv_import_start(request, account, kind: str):
+    """Queues an import job on the uploaded file and answers "Job #N queued"; None (the form's
+    message shown) when no file fit."""
     form = CsvUploadForm(
         request.POST,
         request.FILES,
@@ -583,27 +578,10 @@ def _handle_csv_upload(request, run_import) -> None:
     )
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["file"]))
-        return
-    try:
-        with form.cleaned_data["file"].open("rb") as file:
-            message = run_import(file)
-    except CsvImportError as exc:
-        _report_csv_problems(request, exc)
-    except CdiscountError as exc:
-        messages.error(request, cdiscount_error_sentence(exc))
-    else:
-        messages.success(request, message)
-
-
-def _report_csv_problems(request, exc: CsvImportError) -> None:
-    messages.error(
-        request,
-        format_html(
-            "{}<br>{}",
-            _("Nothing was imported: correct these lines and import the file again."),
-            format_html_join(mark_safe("<br>"), "{}", ((line,) for line in exc.sentences())),  # noqa: S308
-        ),
-    )
+        return None
+    with form.cleaned_data["file"].open("rb") as file:
+        started = job_start_import(account=account, kind=kind, file=file, user=request.user)
+    return _job_queued(request, account, started)
 
 
 @login_required

@@ -19,6 +19,35 @@ def default_language_and_time_zone():
     timezone.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def csv_import_dir(settings, tmp_path):
+    """Uploaded CSV files wait here for their import job (a folder per test)."""
+    settings.CSV_IMPORT_DIR = str(tmp_path / "imports")
+    return tmp_path / "imports"
+
+
+@pytest.fixture
+def csv_upload(django_capture_on_commit_callbacks, monkeypatch):
+    """Posts a CSV file to an import URL; the job it queues runs as a worker would, once the
+    request's transaction commits. Returns the page the seller lands on (the job page)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from channels.services.jobs import job_run
+
+    monkeypatch.setattr("channels.tasks.run_job.delay", lambda job_id: job_run(job_id=job_id))
+
+    def upload(client, url: str, content: bytes | None, name: str = "import.csv") -> str:
+        data = {} if content is None else {"file": SimpleUploadedFile(name, content, "text/csv")}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data)
+        assert response.status_code == 302
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        return page.content.decode()
+
+    return upload
+
+
 @pytest.fixture(scope="session")
 def simulator_server():
     server = SimulatorServer(host="127.0.0.1", port=0)

@@ -2,6 +2,7 @@
 command line, and nothing of it is saved; exports never hand a spreadsheet a formula."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +16,7 @@ from channels.services.products import products_export_csv, products_import_csv
 
 pytestmark = pytest.mark.django_db
 
+LOG_RECORD = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ ")
 HEADER = b"sku,ean,title,quantity,price\n"
 MUG = "MUG-01,3760452700039,Mug en grès,12,19.90\n"
 TEA = "TEA-01,3760452700046,Thé vert,0,8.90\n"
@@ -44,19 +46,26 @@ MALFORMED = {
 }
 
 
-def import_page(client, company, content: bytes) -> str:
-    upload = SimpleUploadedFile("products.csv", content, content_type="text/csv")
-    response = client.post(
-        reverse("channels:product_import", args=[company.pk]), {"file": upload}, follow=True
-    )
-    assert response.status_code == 200
-    return response.content.decode()
+@pytest.fixture
+def import_page(csv_upload):
+    """The page a seller lands on after uploading a products file (its job has run)."""
+
+    def upload(client, company, content: bytes) -> str:
+        return csv_upload(client, reverse("channels:product_import", args=[company.pk]), content)
+
+    return upload
+
+
+def shown_on_job_page(sentence: str, page: str) -> bool:
+    """ "Line 3: message" reads on the job page as a log line with record 3."""
+    line, message = sentence.removeprefix("Line ").split(": ", 1)
+    return f"<td>{line}</td><td>⚠ {message}".replace('"', "&quot;") in page
 
 
 @pytest.fixture
 def cli_import(tmp_path, capsys, monkeypatch):
     """`manage.py cdiscount COMMAND --company ID FILE` as a shell runs it: (exit status, error
-    output)."""
+    output without the app's log records, which go to the same stream)."""
     # The command closes the database connections as it ends; the test's transaction stays.
     monkeypatch.setattr(connections, "close_all", lambda: None)
 
@@ -69,18 +78,23 @@ def cli_import(tmp_path, capsys, monkeypatch):
             status = 0
         except SystemExit as exc:
             status = exc.code
-        return status, capsys.readouterr().err
+        err = capsys.readouterr().err.splitlines(keepends=True)
+        return status, "".join(line for line in err if not LOG_RECORD.match(line))
 
     return run
 
 
 @pytest.mark.parametrize("case", MALFORMED)
-def test_a_malformed_file_is_refused_on_the_page_by_line(case, alice_client, acme):
+def test_a_malformed_file_is_refused_on_the_page_by_line(
+    case, alice_client, acme, import_page, csv_import_dir
+):
     content, sentence = MALFORMED[case]
     page = import_page(alice_client, acme, content)
-    assert "Nothing was imported" in page
-    assert sentence.replace('"', "&quot;") in page
+    job = Job.objects.get(kind=Job.Kind.PRODUCTS_IMPORT)
+    assert job.status == Job.Status.FAILED
+    assert "Nothing was imported" in page and shown_on_job_page(sentence, page)
     assert not Product.objects.exists()
+    assert not any(csv_import_dir.iterdir())
 
 
 @pytest.mark.parametrize("case", MALFORMED)
@@ -93,13 +107,13 @@ def test_a_malformed_file_is_refused_on_the_command_line_in_one_line(case, acme,
     assert not Product.objects.exists()
 
 
-def test_the_shipments_import_refuses_malformed_files_the_same_way(alice_client, acme, cli_import):
-    page = alice_client.post(
-        reverse("channels:shipment_import", args=[acme.pk]),
-        {"file": SimpleUploadedFile("s.csv", b"\x00\x01\x02")},
-        follow=True,
-    ).content.decode()
-    assert "Line 1: this is not a text file" in page
+def test_the_shipments_import_refuses_malformed_files_the_same_way(
+    alice_client, acme, cli_import, csv_upload
+):
+    url = reverse("channels:shipment_import", args=[acme.pk])
+    page = csv_upload(alice_client, url, b"\x00\x01\x02")
+    assert "Shipments import" in page and "Nothing was imported" in page
+    assert shown_on_job_page("Line 1: this is not a text file", page)
     status, err = cli_import("import-shipments", acme, b"order_number,carrier,carrier\n")
     assert status == 1 and "Line 1: Columns given twice: carrier." in err
 
@@ -130,7 +144,7 @@ def test_utf8_with_a_byte_order_mark_and_windows_1252_are_both_read(acme):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
-    alice_client, acme, cli_import, settings
+    alice_client, acme, cli_import, settings, import_page
 ):
     settings.CSV_IMPORT_MAX_BYTES = 1000
     content = HEADER + MUG.encode() * 30
@@ -139,6 +153,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
     status, err = cli_import("import-products", acme, content)
     assert status == 1 and "The file is larger than 1000" in err
     assert not Product.objects.exists()
+    assert not Job.objects.filter(requested_by__isnull=False).exists()  # the page queued none
 
 
 def test_the_upload_handler_drops_a_large_file_while_it_arrives(settings, rf, alice, acme):

@@ -61,6 +61,29 @@ def test_import_adds_and_then_updates_by_sku(acme):
     assert tea.excluded  # a column left out keeps its value
 
 
+def test_a_large_reimport_writes_only_what_changed_and_counts_every_product(acme, monkeypatch):
+    monkeypatch.setattr("channels.services.products.BATCH", 3)
+    rows = [f"SKU-{n},3760452700039,Titre {n},{n},{n + 1}.50,,,\n" for n in range(7)]
+    header = "sku,ean,title,quantity,price,safety_qty,cdiscount_price,excluded\n"
+    products_import_csv(company=acme, file=csv_file(header + "".join(rows)))
+    before = dict(Product.objects.values_list("sku", "updated_at"))
+    rows[1] = "SKU-1,3760452700046,Nouveau,40,9.99,2,8.50,true\n"
+    rows[5] = "SKU-5,3760452700039,Titre 5,0,6.50,,,\n"
+    again = products_import_csv(company=acme, file=csv_file(header + "".join(rows)))
+    assert (again.created, again.updated) == (0, 7)
+    one = Product.objects.get(sku="SKU-1")
+    assert (one.ean, one.title, one.quantity, one.price) == (
+        "3760452700046",
+        "Nouveau",
+        40,
+        Decimal("9.99"),
+    )
+    assert (one.safety_qty, one.cdiscount_price, one.excluded) == (2, Decimal("8.50"), True)
+    assert Product.objects.get(sku="SKU-5").quantity == 0
+    after = dict(Product.objects.values_list("sku", "updated_at"))
+    assert {sku for sku in after if after[sku] != before[sku]} == {"SKU-1", "SKU-5"}
+
+
 def test_a_bad_row_is_reported_by_line_and_nothing_is_saved(acme):
     content = GOOD + (
         "BAD-EAN,3760452700038,Faux,1,1.00,,,\n"
@@ -91,14 +114,11 @@ def test_missing_columns_are_named(acme):
         products_import_csv(company=acme, file=csv_file("sku,ean,title,quantity\nA,1,2,3\n"))
 
 
-def test_products_page_import_export_search_and_filters(alice_client, acme):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
+def test_products_page_import_export_search_and_filters(alice_client, acme, csv_upload):
     url = reverse("channels:product_list", args=[acme.pk])
-    upload = SimpleUploadedFile("products.csv", GOOD.encode(), content_type="text/csv")
-    page = alice_client.post(
-        reverse("channels:product_import", args=[acme.pk]), {"file": upload}, follow=True
-    ).content.decode()
+    import_url = reverse("channels:product_import", args=[acme.pk])
+    page = csv_upload(alice_client, import_url, GOOD.encode())
+    assert "queued." in page and "Products import" in page  # the job page
     assert "2 products added, 0 updated." in page
     assert "MUG-01" in alice_client.get(url, {"q": "grès"}).content.decode()
     assert "TEA-01" not in alice_client.get(url, {"q": "grès"}).content.decode()
@@ -106,11 +126,8 @@ def test_products_page_import_export_search_and_filters(alice_client, acme):
     assert "TEA-01" in out_of_stock and "MUG-01" not in out_of_stock
     excluded = alice_client.get(url, {"show": "excluded"}).content.decode()
     assert "TEA-01" in excluded and "MUG-01" not in excluded
-    bad = SimpleUploadedFile("bad.csv", b"sku,ean,title,quantity,price\nX,123,t,1,1\n")
-    page = alice_client.post(
-        reverse("channels:product_import", args=[acme.pk]), {"file": bad}, follow=True
-    ).content.decode()
-    assert "Nothing was imported" in page and "Line 2" in page
+    page = csv_upload(alice_client, import_url, b"sku,ean,title,quantity,price\nX,123,t,1,1\n")
+    assert "Nothing was imported" in page and "<td>2</td><td>⚠ ean: 123 is not a valid EAN" in page
     exported = alice_client.get(reverse("channels:product_export", args=[acme.pk]))
     text = exported.content.decode()
     assert text.splitlines()[0].startswith("sku,ean,title,quantity,price")

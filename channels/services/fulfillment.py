@@ -11,6 +11,7 @@ an Octopia download lists it: its shipment waits for that.
 """
 
 import logging
+from collections.abc import Callable
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 
 CANCEL_REQUEST = "CancelRequest"
 SHIPPED_STATES = {"Shipped", "Delivered"}
+SHIPMENTS_PROGRESS_EVERY = 500
 
 
 class ShipmentRefused(Exception):
@@ -114,13 +116,21 @@ def shipment_record(*, order: Order, data: ShipmentInput, user=None) -> tuple[Sh
 SHIPMENT_COLUMNS = ("order_number", "carrier", "tracking_number", "tracking_url", "ship_date")
 
 
-def shipments_import_csv(*, account: CdiscountAccount, file: BinaryIO, user=None) -> int:
+def shipments_import_csv(
+    *,
+    account: CdiscountAccount,
+    file: BinaryIO,
+    user=None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Records every shipment of a CSV file opened in binary mode, or none: bad rows are
-    reported by line number."""
+    reported by line number. `progress` is told the number of rows read now and then."""
     reader = CsvReader(file, required=SHIPMENT_COLUMNS)
     carriers = carriers_for_account(account)
     planned: list[tuple[int, Order, ShipmentInput]] = []
-    for row in reader:
+    for rows, row in enumerate(reader, start=1):
+        if progress and rows % SHIPMENTS_PROGRESS_EVERY == 0:
+            progress(rows)
         try:
             data = shipment_row_validate(row.data, carriers=carriers)
         except ValidationError as exc:

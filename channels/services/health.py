@@ -52,7 +52,11 @@ def job_failed_notify(*, job: Job) -> None:
     One mail per kind of job until a run of that kind succeeds again (or the bell entry is
     dismissed): an outage that fails every scheduled run does not mail every ten minutes.
     A run whose every failure was a rejection (offers, shipments) is told by those kinds.
+    A CSV import is not announced: the seller who uploaded the file follows its job page, and
+    a mistyped file must not replace an open sync failure under the bell nor mail every member.
     """
+    if job.kind in Job.IMPORT_KINDS:
+        return
     rejected = job.counts.get("rejected", 0) if isinstance(job.counts, dict) else 0
     if job.kind != Job.Kind.TOKEN_REFRESH and job.failed and job.failed == rejected:
         return

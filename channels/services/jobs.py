@@ -5,6 +5,7 @@
 
 import logging
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from celery import current_app
 from django.db import transaction
@@ -13,10 +14,19 @@ from django.utils.translation import gettext as _
 
 from channels.models import CdiscountAccount, Job, OfferPackage
 
-from . import fulfillment, inventory, orders, tokens
+from . import fulfillment, imports, inventory, orders, tokens
+from .import_files import import_file_remove, import_file_save
 from .runs import job_create, job_execute
 
-__all__ = ["JobStart", "accounts_due", "job_create", "job_run", "job_start", "jobs_start_scheduled"]
+__all__ = [
+    "JobStart",
+    "accounts_due",
+    "job_create",
+    "job_run",
+    "job_start",
+    "job_start_import",
+    "jobs_start_scheduled",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +37,12 @@ WORK = {
     Job.Kind.INVENTORY_UPLOAD: inventory.inventory_upload,
     Job.Kind.FULFILLMENT_UPLOAD: fulfillment.fulfillment_upload,
     Job.Kind.OFFER_RECONCILIATION: inventory.offers_reconcile,
+    Job.Kind.PRODUCTS_IMPORT: imports.products_import,
+    Job.Kind.SHIPMENTS_IMPORT: imports.shipments_import,
 }
 
 # The control on General Settings that switches each scheduled job on (PRODUCT.md §1); token
-# refresh runs for every enabled account.
+# refresh runs for every enabled account. CSV imports have none: they are never scheduled.
 CONTROL = {
     Job.Kind.TOKEN_REFRESH: "enabled",
     Job.Kind.ORDER_DOWNLOAD: "enable_order_download",
@@ -86,15 +98,16 @@ def job_start(
 ) -> JobStart:
     """Starts a job of this kind for the account, or says why not.
 
-    A manual job runs whether or not the account is Enabled, but needs its credentials; a
-    scheduled one runs only for an enabled, unpaused account whose control is on, and not while
-    one of its kind is still queued or running (a worker outage must not leave a backlog). The
-    job is queued once the transaction that created it commits; `in_process` runs it here and
-    now instead (the command line, which waits for its result). The account's lock is taken when
-    the job runs: a second run of the same kind ends as Skipped.
+    A manual job runs whether or not the account is Enabled, but needs its credentials (a CSV
+    import does not: it never calls Cdiscount); a scheduled one runs only for an enabled,
+    unpaused account whose control is on, and not while one of its kind is still queued or
+    running (a worker outage must not leave a backlog). The job is queued once the transaction
+    that created it commits; `in_process` runs it here and now instead (the command line, which
+    waits for its result). The account's lock is taken when the job runs: a second run of the
+    same kind ends as Skipped.
     """
     refusal = ""
-    if not account.has_credentials:
+    if kind not in Job.IMPORT_KINDS and not account.has_credentials:
         refusal = _("Enter the credentials and use Actions → Get Token first.")
     with transaction.atomic():
         if not refusal and trigger == Job.Trigger.SCHEDULED:
@@ -108,6 +121,24 @@ def job_start(
     if in_process:
         job = job_run(job_id=job.pk)
     return JobStart(job=job)
+
+
+def job_start_import(
+    *, account: CdiscountAccount, kind: str, file: BinaryIO, user=None, in_process: bool = False
+) -> JobStart:
+    """Starts a CSV import job on a copy of the file, kept under CSV_IMPORT_DIR until the job
+    ends (the worker may run elsewhere, and an upload's temporary file ends with its request)."""
+    name = import_file_save(file)
+    try:
+        started = job_start(
+            account=account, kind=kind, user=user, options={"upload": name}, in_process=in_process
+        )
+    except BaseException:
+        import_file_remove(name)
+        raise
+    if started.job is None:
+        import_file_remove(name)
+    return started
 
 
 def _scheduled_refusal(*, account: CdiscountAccount, kind: str) -> str:

@@ -1,15 +1,18 @@
 """The catalogue: CSV import and export (PRODUCT.md §2, §4)."""
 
 import logging
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Company, Product
-from channels.validators import product_row_validate
+from channels.validators import product_row_fields, product_row_validate
 
 from .csv_import import CsvReader, SafeCsvWriter
 
@@ -42,20 +45,28 @@ class ImportResult:
         }
 
 
-def products_import_csv(*, company: Company, file: BinaryIO) -> ImportResult:
+def products_import_csv(
+    *, company: Company, file: BinaryIO, progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Adds or updates products by SKU from a CSV file opened in binary mode; any bad row and
     nothing of the file is saved.
 
     The file is read as a stream and saved a batch at a time inside one transaction that a bad
-    row rolls back, so memory stays bounded whatever the file's size."""
+    row rolls back, so memory stays bounded whatever the file's size (but for the SKUs seen,
+    kept to refuse one given twice). `progress` is told the number of rows read after each
+    batch."""
     reader = CsvReader(file, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS + REPORT_COLUMNS)
+    fields = product_row_fields()  # built once: building them for each row made it 5x slower
     seen: dict[str, int] = {}
     batch: dict[str, dict] = {}
-    created = updated = 0
+    created = updated = rows = 0
     with transaction.atomic():
         for row in reader:
+            rows += 1
+            if progress and rows % BATCH == 0:
+                progress(rows)
             try:
-                data = product_row_validate(row.data)
+                data = product_row_validate(row.data, fields=fields)
             except ValidationError as exc:
                 reader.add_field_errors(row.line, exc.message_dict)
                 continue
@@ -78,28 +89,56 @@ def products_import_csv(*, company: Company, file: BinaryIO) -> ImportResult:
         if not reader.problems:
             added, changed = _products_save(company, batch)
             created, updated = created + added, updated + changed
+        if progress:
+            progress(rows)
         reader.raise_problems()  # rolls back what was saved
     logger.info("company %s: %d products added, %d updated", company.pk, created, updated)
     return ImportResult(created, updated)
 
 
 def _products_save(company: Company, values: dict[str, dict]) -> tuple[int, int]:
-    """Creates or updates one batch of products: (created, updated)."""
-    existing = {p.sku: p for p in Product.objects.filter(company=company, sku__in=list(values))}
-    new, changed = [], []
+    """Creates or updates one batch of products: (created, updated). A product whose values
+    are already those of the file counts as updated but is not written again."""
+    existing = {
+        p.sku: p
+        for p in Product.objects.filter(company=company, sku__in=list(values)).only(
+            "pk", "sku", *PRODUCT_FIELDS
+        )
+    }
+    new = []
+    changes: dict[tuple[str, ...], list[tuple[int, dict]]] = defaultdict(list)
     for sku, fields in values.items():
         product = existing.get(sku)
         if product is None:
             new.append(Product(company=company, sku=sku, **fields))
-        else:
-            for name, value in fields.items():
-                setattr(product, name, value)
-            changed.append(product)
+        elif any(getattr(product, name) != value for name, value in fields.items()):
+            changes[tuple(sorted(fields))].append((product.pk, fields))
     Product.objects.bulk_create(new)
-    for fields in {tuple(sorted(values[p.sku])) for p in changed}:
-        group = [p for p in changed if tuple(sorted(values[p.sku])) == fields]
-        Product.objects.bulk_update(group, fields)
-    return len(new), len(changed)
+    for names, rows in changes.items():
+        _products_update(names, rows)
+    return len(new), len(existing)
+
+
+def _products_update(names: tuple[str, ...], rows: list[tuple[int, dict]]) -> None:
+    """One UPDATE by primary key per product, sent as a batch (`executemany`): Django's
+    `bulk_update` builds a CASE per field and product, which took 2.4 ms a product."""
+    fields = [Product._meta.get_field(name) for name in (*names, "updated_at")]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Names from the model, values as parameters.
+    table, pk = quote(Product._meta.db_table), quote(Product._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    now = timezone.now()
+    params = [
+        [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, [*(values[name] for name in names), now], strict=True)
+        ]
+        + [pk]
+        for pk, values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def products_export_csv(*, company: Company, out) -> int:

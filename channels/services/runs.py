@@ -23,6 +23,7 @@ from channels.logging import job_context
 from channels.models import CdiscountAccount, Job, JobLock, JobLog, OfferPackage
 
 from .health import account_auth_failed, account_auth_ok, job_failed_notify, job_retrying_notify
+from .import_files import import_file_remove
 from .messages import cdiscount_error_sentence
 
 logger = logging.getLogger(__name__)
@@ -322,7 +323,8 @@ def _attempt_failed(job: Job, message: str) -> str:
 
 
 def job_finish(job: Job, status: str, message: str) -> None:
-    """Ends a job: its status, message and end time, recorded and logged."""
+    """Ends a job: its status, message and end time, recorded and logged; the file it was
+    given (a CSV import's upload) is removed, whatever the outcome."""
     job.status = status
     job.message = message
     job.finished_at = timezone.now()
@@ -330,6 +332,8 @@ def job_finish(job: Job, status: str, message: str) -> None:
     job.next_try_at = None
     job.save()
     logger.info("job %s: %s: %s", job.pk, status, message)
+    if job.options.get("upload"):
+        import_file_remove(job.options["upload"])
     if status == Job.Status.FAILED:
         job_failed_notify(job=job)
 

@@ -103,6 +103,8 @@ def job_status_strip(account) -> list[dict]:
     tasks = periodic_tasks_by_kind()  # read once for every kind
     strip = []
     for kind, label in Job.Kind.choices:
+        if kind in Job.IMPORT_KINDS:
+            continue  # started by hand only: no schedule to show
         next_run = next_run_at(account, kind, tasks, now=now)
         strip.append(
             {

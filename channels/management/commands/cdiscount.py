@@ -18,12 +18,11 @@ from channels.forms import ApiCredentialsForm, CompanyForm, GeneralSettingsForm,
 from channels.models import CdiscountAccount, CdiscountApi, Company, HeldOffer, Job, Order, Shipment
 from channels.services.accounts import account_settings_update, company_create, user_create
 from channels.services.csv_import import CsvImportError
-from channels.services.fulfillment import shipments_import_csv
 from channels.services.guards import held_offers_decide, held_offers_for, held_sentence
 from channels.services.inventory import PlannedOffer, plan_upload
-from channels.services.jobs import job_start
+from channels.services.jobs import job_start, job_start_import
 from channels.services.offer_packages import offer_packages_pending, offer_packages_poll
-from channels.services.products import products_export_csv, products_import_csv
+from channels.services.products import products_export_csv
 from channels.services.secrets import secrets_reencrypt
 from channels.services.tokens import ActionResult, account_get_token, account_test_token
 
@@ -337,38 +336,42 @@ class Command(BaseCommand):
         return CdiscountAccount.objects.get_or_create(company=self._company(company_id))[0]
 
     def do_import_products(self, options):
-        company = self._company(options["company"])
-        try:
-            with self._open(options["file"]) as file:
-                result = products_import_csv(company=company, file=file)
-        except CsvImportError as exc:
-            self._fail(
-                options,
-                "Nothing imported. " + " ".join(exc.sentences()),
-                {"errors": [{"line": line, "message": m} for line, m in exc.problems]},
-            )
+        job = self._import(options, Job.Kind.PRODUCTS_IMPORT)
         self._emit(
             options,
-            result.sentence(),
-            {"ok": True, "created": result.created, "updated": result.updated},
+            job.message,
+            {"ok": True, "created": job.counts["created"], "updated": job.counts["updated"]},
         )
 
     def do_upload_fulfillment(self, options):
         self._run_action(options, _job_action(Job.Kind.FULFILLMENT_UPLOAD))
 
     def do_import_shipments(self, options):
+        job = self._import(options, Job.Kind.SHIPMENTS_IMPORT)
+        self._emit(options, job.message, {"ok": True, "recorded": job.counts["recorded"]})
+
+    def _import(self, options, kind: str) -> Job:
+        """Runs a CSV import job in this process (recorded on the Jobs page like the page's);
+        a failed one prints every bad line and exits non-zero."""
         company = self._company(options["company"])
         account = CdiscountAccount.objects.get_or_create(company=company)[0]
-        try:
-            with self._open(options["file"]) as file:
-                count = shipments_import_csv(account=account, file=file)
-        except CsvImportError as exc:
-            self._fail(
-                options,
-                "Nothing imported. " + " ".join(exc.sentences()),
-                {"errors": [{"line": line, "message": m} for line, m in exc.problems]},
-            )
-        self._emit(options, f"{count} shipments recorded.", {"ok": True, "recorded": count})
+        with self._open(options["file"]) as file:
+            job = job_start_import(account=account, kind=kind, file=file, in_process=True).job
+        if job.status == Job.Status.COMPLETED:
+            return job
+        problems = [
+            (int(log.record), log.message)
+            for log in job.logs.filter(is_error=True).order_by("pk")
+            if log.record.isdigit()
+        ]
+        if not problems:
+            self._fail(options, f"job #{job.pk} {job.status_label}: {job.message}", {})
+        more = job.counts.get("problems", 0) - len(problems)
+        self._fail(
+            options,
+            "Nothing imported. " + " ".join(CsvImportError(problems, more).sentences()),
+            {"errors": [{"line": line, "message": m} for line, m in problems]},
+        )
 
     @staticmethod
     def _open(path: str) -> BinaryIO:
