@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channels.models import Job, Notification, Product
-from channels.selectors import job_status_strip
 from channels.services import imports
 from channels.services.jobs import job_run, job_start_import
 from channels.services.runs import jobs_reap_stalled
+from channels.services.schedules import job_status_strip
 from tests.test_fulfillment import stored_order
 
 pytestmark = pytest.mark.django_db
