@@ -30,7 +30,15 @@ MARKETPLACE_FIELDS = {
     "marketplace_login": DEMO_MARKETPLACE["login"],
     "marketplace_password": DEMO_MARKETPLACE["password"],
 }
-OPTIONS = {"safety_qty": "0", "shipping_fee": "0", "additional_shipping_fee": "0"}
+# The rest of the Edit form as it stands, so that only the credentials change.
+OPTIONS = {
+    "safety_qty": "0",
+    "shipping_fee": "0",
+    "additional_shipping_fee": "0",
+    "accept_orders_automatically": "on",
+    "guard_max_drop": "30",
+    "guard_breaker": "20",
+}
 
 
 def url(name, company, **query):
