@@ -197,17 +197,17 @@ def _shipments_upload(job: Job, client: CdiscountClient) -> JobOutcome:
             raise  # the account's credentials: the whole job fails with that sentence
         except errors.TransientError as exc:
             failed += 1
-            _event(job, order, cdiscount_error_sentence(exc), ok=False, exc=exc)
+            _event(job, order, cdiscount_error_sentence(exc, api=account.api), ok=False, exc=exc)
             job_log(
                 job,
                 _("Not sent, tried again at the next run: %(why)s")
-                % {"why": cdiscount_error_sentence(exc)},
+                % {"why": cdiscount_error_sentence(exc, api=account.api)},
                 record=record,
                 is_error=True,
             )
             continue
         except errors.CdiscountError as exc:
-            outcome = ("rejected", cdiscount_error_sentence(exc))
+            outcome = ("rejected", cdiscount_error_sentence(exc, api=account.api))
             _event(job, order, outcome[1], ok=False, exc=exc)
         if outcome[0] == "confirmed":
             confirmed += 1

@@ -374,7 +374,9 @@ class OrderDownload:
             except errors.RejectedError as exc:
                 is_error = True
                 problem = (
-                    _("Cdiscount refused the acceptance.") + " " + cdiscount_error_sentence(exc)
+                    _("Cdiscount refused the acceptance.")
+                    + " "
+                    + cdiscount_error_sentence(exc, api=self.account.api)
                 )
                 self._event(order, OrderEvent.Kind.ACCEPTANCE, problem, ok=False, exc=exc)
             except errors.TransientError as exc:
@@ -383,13 +385,14 @@ class OrderDownload:
                 self._event(
                     order,
                     OrderEvent.Kind.ACCEPTANCE,
-                    cdiscount_error_sentence(exc),
+                    cdiscount_error_sentence(exc, api=self.account.api),
                     ok=False,
                     exc=exc,
                 )
                 job_log(
                     self.job,
-                    _("Acceptance not sent: %(why)s") % {"why": cdiscount_error_sentence(exc)},
+                    _("Acceptance not sent: %(why)s")
+                    % {"why": cdiscount_error_sentence(exc, api=self.account.api)},
                     record=order.reference or order.order_id,
                     is_error=True,
                 )
@@ -501,7 +504,7 @@ def order_after_decision(
     try:
         current = client.get_order(order.order_id)
     except errors.CdiscountError as exc:
-        why = cdiscount_error_sentence(exc)
+        why = cdiscount_error_sentence(exc, api=api)
     else:
         if not current.awaiting_acceptance:
             return current, ""
@@ -599,7 +602,7 @@ def acceptance_decide(*, request: AcceptanceRequest, accept: bool, user) -> None
                 )
             (client.accept_order if accept else client.refuse_order)(order)
     except errors.CdiscountError as exc:
-        sentence = cdiscount_error_sentence(exc)
+        sentence = cdiscount_error_sentence(exc, api=account.api)
         OrderEvent.of(
             account_id=account.pk,
             order_number=request.order_number,
