@@ -36,7 +36,8 @@ def seed(simulator, acme, octopia_account, alice) -> dict[str, str]:
         )
     run_and_poll(simulator, account, Job.Kind.INVENTORY_UPLOAD, {"full": True})
     Product.objects.create(
-        company=acme, sku="GHOST-LONG-SKU-0001",
+        company=acme,
+        sku="GHOST-LONG-SKU-0001",
         ean=UNKNOWN_EAN,
         title="Unknown to Cdiscount",
         quantity=4,
