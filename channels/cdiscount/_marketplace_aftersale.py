@@ -374,7 +374,9 @@ def read_refund_result(
                 amount=gesture.amount,
                 motive=str(gesture.motive_id),
                 message=(
-                    None if accepted else refund_refusal(f"gesture of {gesture.amount} EUR", words)
+                    None
+                    if accepted
+                    else refund_refusal(f"gesture of {gesture.amount:.2f} EUR", words)
                 ),
                 cdiscount_message=words,
             )
