@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -294,18 +294,15 @@ class MarketplaceClient(BaseClient):
                 f"Cdiscount would not cancel only some lines of order {order.reference}; "
                 "cancel the whole order instead, or ship it"
             )
-        try:
-            self._validate_order(
-                order, state, state, lines={line.line_id for line in chosen}, refusal=refusal
-            )
-        except RejectedError as exc:
-            error = self._error(
-                CancellationRefusedError,
-                exc.message,
-                cdiscount_message=exc.cdiscount_message,
-                whole_order_offered=not whole,
-            )
-            raise error from None
+        self._validate_order(
+            order,
+            state,
+            state,
+            lines={line.line_id for line in chosen},
+            refusal=refusal,
+            refused_as=CancellationRefusedError,
+            whole_order_offered=not whole,
+        )
         return Cancellation(
             request_id=None,
             order_id=order.order_id,
@@ -758,9 +755,12 @@ class MarketplaceClient(BaseClient):
         lines: set[str] | None = None,
         tracking: tuple[str, str, str] | None = None,
         refusal: str | None = None,
+        refused_as: type[RejectedError] = RejectedError,
+        **refusal_extra: Any,
     ) -> None:
         """One ValidateOrder; `lines` limits which lines take `line_state` (default: all).
-        `refusal` is the sentence a refused change raises with (Cdiscount's words follow)."""
+        `refusal` is the sentence a refused change raises with (Cdiscount's words follow), as
+        a `refused_as` error built with `refusal_extra`."""
         operation = "ValidateOrderList"
         message = etree.Element(
             qname(NS_CDISCOUNT, "validateOrderListMessage"), nsmap={None: NS_CDISCOUNT}
@@ -785,7 +785,9 @@ class MarketplaceClient(BaseClient):
             sub(validate, NS_CDISCOUNT, "TrackingUrl", tracking[2])
 
         result = self._soap_call(operation, [message])
-        self._check_validated(result, order.order_id, operation, refusal)
+        self._check_validated(
+            result, order.order_id, operation, refusal, refused_as, **refusal_extra
+        )
 
     def _check_validated(
         self,
@@ -793,6 +795,8 @@ class MarketplaceClient(BaseClient):
         order_number: str,
         operation: str,
         refusal: str | None = None,
+        refused_as: type[RejectedError] = RejectedError,
+        **refusal_extra: Any,
     ) -> None:
         """§M5: a refused change still answers OperationSuccess=true; Validated tells."""
         label = f"Marketplace {operation}"
@@ -818,9 +822,10 @@ class MarketplaceClient(BaseClient):
             )
         if not validated:
             raise self._error(
-                RejectedError,
+                refused_as,
                 refusal or f"{label}: Cdiscount did not validate order {order_number}",
                 cdiscount_message=validation_errors(mine[0]),
+                **refusal_extra,
             )
 
     # -- token (§M1) ------------------------------------------------------------------------
