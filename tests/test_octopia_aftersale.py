@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from channels.cdiscount import OctopiaClient, errors
+from channels.cdiscount import AfterSaleReason, DiscussionKind, OctopiaClient, Outcome, errors
 from channels.cdiscount import octopia as octopia_module
 from channels.simulator import DEMO_OCTOPIA
 from channels.simulator.orders import OCTOPIA
@@ -46,7 +46,7 @@ def new_order(simulator, octopia, status="InPreparation"):
 
 
 def test_the_reasons_come_from_cdiscounts_list(simulator, octopia):
-    codes = [reason.code for reason in octopia.list_cancellation_reasons()]
+    codes = [reason.code for reason in octopia.cancellation_reasons()]
     assert "seller-out-of-stock" in codes
     (logged,) = [r for r in simulator.state.requests if r["path"].endswith("/cancellation-reasons")]
     assert logged["query"] == {
@@ -58,23 +58,23 @@ def test_the_reasons_come_from_cdiscounts_list(simulator, octopia):
 
 def test_a_whole_order_cancellation_is_pending_then_accepted_on_the_clock(simulator, octopia):
     order = new_order(simulator, octopia)
-    request = octopia.cancel_order(order, reason="seller-out-of-stock")
-    assert request.request_id and not request.settled and request.line_ids == ()
+    request = octopia.order_cancel(order, reason=AfterSaleReason.OUT_OF_STOCK)
+    assert request.request_id and request.state == Outcome.PENDING and request.line_ids == ()
     assert octopia.get_order(order.order_id).status == "InPreparation"
 
     simulator.state.advance_clock(601)
-    (followed,) = octopia.list_cancellation_requests(order)
-    assert (followed.request_id, followed.status, followed.accepted) == (
+    (followed,) = octopia.order_cancellations(order)
+    assert (followed.request_id, followed.status, followed.state) == (
         request.request_id,
         "Accepted",
-        True,
+        Outcome.ACCEPTED,
     )
     assert octopia.get_order(order.order_id).status == "Cancelled"
 
 
 def test_some_lines_are_cancelled_and_the_rest_still_ships(simulator, octopia):
     order = new_order(simulator, octopia)
-    request = octopia.cancel_lines(order, line_ids=["1"], reason="seller-out-of-stock")
+    request = octopia.order_cancel(order, lines=["1"], reason=AfterSaleReason.OUT_OF_STOCK)
     # The simulator answers line-level requests under cancellationRequestId.
     assert request.request_id and request.line_ids == ("1",)
     simulator.state.advance_clock(601)
@@ -91,7 +91,7 @@ def test_a_refused_line_level_request_offers_the_whole_order(simulator, octopia)
     order = new_order(simulator, octopia)
     control(simulator, "/octopia/aftersale", {"refuse_partial_sellers": [SELLER]})
     with pytest.raises(errors.CancellationRefusedError) as refused:
-        octopia.cancel_lines(order, line_ids=["2"], reason="seller-out-of-stock")
+        octopia.order_cancel(order, lines=["2"], reason=AfterSaleReason.OUT_OF_STOCK)
     assert refused.value.whole_order_offered
     assert str(refused.value).startswith(
         f"Cdiscount refused the cancellation of some lines of order {order.reference}"
@@ -99,24 +99,24 @@ def test_a_refused_line_level_request_offers_the_whole_order(simulator, octopia)
     assert "only a whole-order cancellation is possible" in str(refused.value)
     assert refused.value.trace_id
     # The whole order still can be.
-    assert octopia.cancel_order(order, reason="seller-out-of-stock").request_id
+    assert octopia.order_cancel(order, reason=AfterSaleReason.OUT_OF_STOCK).request_id
 
 
 def test_an_order_no_longer_cancellable_is_refused_with_a_sentence(simulator, octopia):
     order = new_order(simulator, octopia, status="Shipped")
     with pytest.raises(errors.CancellationRefusedError) as refused:
-        octopia.cancel_order(order, reason="seller-out-of-stock")
+        octopia.order_cancel(order, reason=AfterSaleReason.OUT_OF_STOCK)
     assert not refused.value.whole_order_offered
     assert "can no longer be cancelled" in str(refused.value)
 
 
 def test_a_request_overtaken_by_the_shipment_is_refused_on_the_clock(simulator, octopia):
     order = new_order(simulator, octopia)
-    octopia.cancel_order(order, reason="seller-out-of-stock")
+    octopia.order_cancel(order, reason=AfterSaleReason.OUT_OF_STOCK)
     octopia.ship_order(order, carrier="Colissimo", tracking_number="6A2", tracking_url="")
     simulator.state.advance_clock(601)
-    (followed,) = octopia.list_cancellation_requests(order)
-    assert (followed.settled, followed.accepted) == (True, False)
+    (followed,) = octopia.order_cancellations(order)
+    assert followed.state == Outcome.REFUSED
     assert "Shipped" in followed.message
     assert octopia.get_order(order.order_id).status == "Shipped"
 
@@ -134,32 +134,36 @@ def test_a_customer_cancellation_request_shows_on_the_line_and_blocks_its_shipme
         octopia.ship_order(
             after, carrier="Colissimo", tracking_number="6A3", tracking_url="", line_ids=["1"]
         )
-    (discussion,) = octopia.list_discussions(typology="orderCancellation")
+    (discussion,) = [d for d in octopia.discussions() if d.typology == "orderCancellation"]
     assert discussion.discussion_id == raised["discussion_id"]
     # The seller accepts the customer's request by cancelling the line.
-    octopia.cancel_lines(after, line_ids=["1"], reason="customer-request")
+    octopia.order_cancel(after, lines=["1"], reason=AfterSaleReason.CUSTOMER_REQUEST)
     simulator.state.advance_clock(601)
     assert octopia.get_order(order.order_id).lines[0].status == "Cancelled"
 
 
 def test_a_refund_up_to_the_allowance_is_accepted_on_the_clock(simulator, octopia):
     order = new_order(simulator, octopia, status="Shipped")
-    allowance = octopia.get_refund_allowance(order)
-    assert allowance.allowable_amount == order.total_amount
-    refund = octopia.request_refund(order, amount=Decimal("12.50"), reason="MissingProduct")
-    assert (refund.amount, refund.settled) == (Decimal("12.50"), False)
-    assert octopia.get_refund_allowance(order).allowable_amount == order.total_amount - Decimal(
-        "12.50"
+    allowance = octopia.refund_allowance(order)
+    assert allowance.amount == order.total_amount
+    refund = octopia.order_refund(
+        order, amount=Decimal("12.50"), reason=AfterSaleReason.MISSING_PRODUCT
     )
+    assert (refund.amount, refund.state) == (Decimal("12.50"), Outcome.PENDING)
+    assert octopia.refund_allowance(order).amount == order.total_amount - Decimal("12.50")
     simulator.state.advance_clock(601)
-    settled = octopia.get_refund(refund.refund_id)
-    assert (settled.status, settled.accepted) == ("Accepted", True)
+    (settled,) = octopia.order_refunds(order)
+    assert (settled.refund_id, settled.status, settled.state) == (
+        refund.refund_id,
+        "Accepted",
+        Outcome.ACCEPTED,
+    )
 
 
 def test_a_refund_above_the_allowance_is_refused_with_a_sentence(simulator, octopia):
     order = new_order(simulator, octopia, status="Delivered")
     with pytest.raises(errors.RefundRefusedError) as refused:
-        octopia.request_refund(order, amount=Decimal("31.00"), reason="MissingProduct")
+        octopia.order_refund(order, amount=Decimal("31.00"), reason=AfterSaleReason.MISSING_PRODUCT)
     assert order.total_amount == Decimal("30")
     assert refused.value.status == 400
     assert str(refused.value).startswith(
@@ -171,17 +175,17 @@ def test_a_refund_above_the_allowance_is_refused_with_a_sentence(simulator, octo
 def test_a_refund_before_shipment_is_refused(simulator, octopia):
     order = new_order(simulator, octopia)
     with pytest.raises(errors.RefundRefusedError, match="Shipped or Delivered"):
-        octopia.request_refund(order, amount=Decimal("1.00"), reason="MissingProduct")
+        octopia.order_refund(order, amount=Decimal("1.00"), reason=AfterSaleReason.MISSING_PRODUCT)
 
 
 def test_a_large_refund_for_another_reason_is_refused_after_review(simulator, octopia):
     order = new_order(simulator, octopia, status="Shipped")
-    refund = octopia.request_refund(
-        order, amount=Decimal("25.00"), reason="Other", details="Parcel lost"
+    refund = octopia.order_refund(
+        order, amount=Decimal("25.00"), reason=AfterSaleReason.OTHER, details="Parcel lost"
     )
     simulator.state.advance_clock(601)
-    settled = octopia.get_refund(refund.refund_id)
-    assert (settled.settled, settled.accepted) == (True, False)
+    (settled,) = octopia.order_refunds(order)
+    assert (settled.refund_id, settled.state) == (refund.refund_id, Outcome.REFUSED)
     assert settled.message
 
 
@@ -189,10 +193,12 @@ def test_refunds_are_listed_over_cursor_pages(simulator, octopia, monkeypatch):
     monkeypatch.setattr(octopia_module, "GESTURE_PAGE_LIMIT", 2)
     order = new_order(simulator, octopia, status="Shipped")
     made = [
-        octopia.request_refund(order, amount=Decimal("1.00"), reason="LateDelivery").refund_id
+        octopia.order_refund(
+            order, amount=Decimal("1.00"), reason=AfterSaleReason.LATE_DELIVERY
+        ).refund_id
         for _ in range(5)
     ]
-    assert [refund.refund_id for refund in octopia.list_refunds(order)] == made
+    assert [refund.refund_id for refund in octopia.order_refunds(order)] == made
     cursors = [
         r["query"].get("cursor")
         for r in simulator.state.requests
@@ -214,33 +220,33 @@ def test_a_discussion_is_listed_read_answered_and_closed(simulator, octopia):
             "interval_seconds": 3600,
         },
     )
-    (listed,) = octopia.list_discussions(open_only=True, to_answer=True)
+    (listed,) = [d for d in octopia.discussions(open_only=True) if d.to_answer]
     assert (listed.discussion_id, listed.is_claim, listed.order_id) == (
         opened["discussionId"],
         True,
         order.order_id,
     )
-    assert [m.body for m in octopia.get_discussion(listed.discussion_id).messages] == [
+    assert [m.body for m in octopia.discussion(listed.discussion_id).messages] == [
         "The mug is broken."
     ]
 
     simulator.state.advance_clock(3601)  # the customer writes again
-    assert len(octopia.get_discussion(listed.discussion_id).messages) == 2
+    assert len(octopia.discussion(listed.discussion_id).messages) == 2
 
-    octopia.send_message(listed.discussion_id, "A new mug leaves today.")
-    thread = octopia.get_discussion(listed.discussion_id)
+    octopia.discussion_reply(listed.discussion_id, "A new mug leaves today.")
+    thread = octopia.discussion(listed.discussion_id)
     assert (thread.messages[-1].sender, thread.to_answer) == ("Seller", False)
-    assert list(octopia.list_discussions(to_answer=True)) == []
+    assert [d for d in octopia.discussions() if d.to_answer] == []
 
-    octopia.close_discussion(listed.discussion_id)
-    assert list(octopia.list_discussions(open_only=True)) == []
+    assert octopia.discussion_close(listed.discussion_id).closed
+    assert list(octopia.discussions(open_only=True)) == []
     with pytest.raises(errors.RejectedError, match="closed or escalated"):
-        octopia.send_message(listed.discussion_id, "One more thing")
+        octopia.discussion_reply(listed.discussion_id, "One more thing")
 
 
 def test_an_unanswered_discussion_is_escalated_after_three_days(simulator, octopia):
     order = new_order(simulator, octopia, status="Shipped")
     control(simulator, "/octopia/discussions", {"order_id": order.order_id})
     simulator.state.advance_clock(3 * 86400 + 1)
-    (discussion,) = octopia.list_discussions()
-    assert (discussion.graduation, discussion.escalated) == ("Level_1", True)
+    (discussion,) = octopia.discussions()
+    assert (discussion.raw["graduation"], discussion.kind) == ("Level_1", DiscussionKind.ESCALATED)

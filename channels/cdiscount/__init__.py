@@ -7,12 +7,17 @@ comes in through the constructors.
 from . import errors
 from .aftersale import (
     AfterSaleClient,
+    AfterSaleReason,
+    Cancellation,
     CancellationReason,
-    CancellationRequest,
+    CloseResult,
     Discussion,
+    DiscussionKind,
     DiscussionMessage,
+    Outcome,
     Refund,
     RefundAllowance,
+    RefundItem,
 )
 from .marketplace import MarketplaceClient
 from .octopia import OctopiaClient
@@ -36,12 +41,17 @@ from .results import (
 __all__ = [
     "Address",
     "AfterSaleClient",
+    "AfterSaleReason",
+    "Cancellation",
     "CancellationReason",
-    "CancellationRequest",
+    "CloseResult",
     "Discussion",
+    "DiscussionKind",
     "DiscussionMessage",
+    "Outcome",
     "Refund",
     "RefundAllowance",
+    "RefundItem",
     "Carrier",
     "CdiscountClient",
     "MarketplaceClient",

@@ -8,7 +8,7 @@ XML, the operations themselves are MarketplaceClient methods.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,11 +17,31 @@ from lxml import etree
 from ._marketplace_parse import XS_BOOLEAN, present, xs_int
 from ._orders import PARIS, OrderDataError, decimal_or_none, parse_datetime
 from ._xml import NS_ARRAYS, NS_CDISCOUNT, NS_MESSAGES, child_text, qname, sub
-from .errors import RejectedError
+from .aftersale import (
+    ALREADY_CLOSED,
+    CANCELLATION_PENDING,
+    CLOSED,
+    LAST_ANSWER_MISSING,
+    NOT_FOUND,
+    UNKNOWN,
+    AfterSaleReason,
+    CloseResult,
+    Discussion,
+    DiscussionKind,
+    DiscussionMessage,
+    Outcome,
+    Refund,
+    RefundItem,
+)
 from .results import Order, OrderLine
 
 # §M8: the order and line state that cancels an accepted order before shipment.
 SHIPMENT_REFUSED = "ShipmentRefusedBySeller"
+# §M8: the order and line states a seller's cancellation leaves (before or after acceptance).
+SELLER_CANCELLED_STATES = frozenset({SHIPMENT_REFUSED, "RefusedBySeller"})
+SELLER_CANCELLED_LINE_STATES = frozenset(
+    {SHIPMENT_REFUSED, "RefusedBySeller", "RefundedAfterShipmentRefused"}
+)
 # §M10: line states of a customer's cancellation (the order reads CancelledByCustomer once done).
 CANCELLATION_REQUESTED = "CancellationRequestPending"
 CUSTOMER_CANCELLATION_LINE_STATES = frozenset(
@@ -59,17 +79,36 @@ GESTURE_MOTIVES = {
 _MAX_AMOUNT = Decimal("1e9")
 _CENT = Decimal("0.01")
 
+# The shared reasons as this API's codes, in one place: a gesture's MotiveId, a line refund's
+# Motive (a reason not listed is the seller's own refund, VendorInitiatedRefund).
+GESTURE_MOTIVE_IDS = {
+    AfterSaleReason.OUT_OF_STOCK: 131,
+    AfterSaleReason.MISSING_PRODUCT: 132,
+    AfterSaleReason.DAMAGED_PRODUCT: 132,
+    AfterSaleReason.WRONG_PRODUCT: 133,
+    AfterSaleReason.PRICE_ERROR: 134,
+    AfterSaleReason.LATE_DELIVERY: 135,
+    AfterSaleReason.RETURN_FEES: 136,
+    AfterSaleReason.SHIPPING_FEES: 137,
+    AfterSaleReason.CANNOT_SHIP: 139,
+    AfterSaleReason.CUSTOMER_REQUEST: 139,
+    AfterSaleReason.OTHER: 139,
+}
+LINE_REFUND_MOTIVES = {
+    AfterSaleReason.OUT_OF_STOCK: "ProductStockUnavailable",
+    AfterSaleReason.CUSTOMER_REQUEST: "ClientCancellation",
+    AfterSaleReason.MISSING_PRODUCT: "ClientClaim",
+    AfterSaleReason.DAMAGED_PRODUCT: "ClientClaim",
+    AfterSaleReason.WRONG_PRODUCT: "ClientClaim",
+    AfterSaleReason.LATE_DELIVERY: "ClientClaim",
+}
+DEFAULT_LINE_REFUND_MOTIVE = "VendorInitiatedRefund"
+
 # §M10: GetDiscussionList's filter values.
 DISCUSSION_TYPES = ("All", "Offer", "Discussion", "Claim", "Arbitration", "Favoured")
 DISCUSSION_STATES = ("All", "Open", "Closed", "NotProcessed")
 
 # §M10: CloseDiscussionResult/OperationStatus, and what each means to the seller.
-CLOSED = "closed"
-ALREADY_CLOSED = "already_closed"
-NOT_FOUND = "not_found"
-CANCELLATION_PENDING = "cancellation_pending"
-LAST_ANSWER_MISSING = "last_answer_missing"
-UNKNOWN = "unknown"
 CLOSE_OUTCOMES = {
     "DiscussionClosed": CLOSED,
     "AlreadyClosed": ALREADY_CLOSED,
@@ -97,14 +136,6 @@ _INVALID_REFUND_HINT = (
     "Cdiscount judged the request invalid; refunds are for shipped orders, a line can be "
     "refunded once, and a gesture cannot exceed what the customer paid"
 )
-
-
-class RefundRefusedError(RejectedError):
-    """Cdiscount refused every item of a refund; `result` holds each item's answer."""
-
-    def __init__(self, message: str, *, result: RefundResult | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.result = result
 
 
 # -- what the caller asks for -----------------------------------------------------------------
@@ -144,91 +175,6 @@ class Gesture:
             raise ValueError("a gesture amount is in euros and cents")
         if self.motive_id not in GESTURE_MOTIVES:
             raise ValueError(f"gesture motive_id must be one of {sorted(GESTURE_MOTIVES)}")
-
-
-# -- results ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CancellationResult:
-    """A cancellation Cdiscount validated (§M8, §M5); Cdiscount refunds the customer itself."""
-
-    order_id: str
-    state: str  # the state sent: ShipmentRefusedBySeller, or RefusedBySeller before acceptance
-    line_ids: tuple[str, ...]  # the lines cancelled
-
-
-@dataclass(frozen=True)
-class RefundItem:
-    """Cdiscount's answer to one item of a refund voucher request, checked on its own."""
-
-    kind: str  # "line" or "gesture"
-    accepted: bool
-    line_id: str | None  # a line refund's line
-    sku: str | None
-    motive: str | None  # a line refund's Motive
-    amount: Decimal | None  # a gesture's amount, or what Cdiscount says it refunded
-    motive_id: int | None  # a gesture's MotiveId
-    message: str | None  # a sentence the seller can act on, when refused
-    cdiscount_message: str | None  # Cdiscount's own words
-
-
-@dataclass(frozen=True)
-class RefundResult:
-    """The answer to CreateRefundVoucher: every item's own outcome (§M9)."""
-
-    order_id: str
-    items: tuple[RefundItem, ...]
-
-    @property
-    def accepted(self) -> tuple[RefundItem, ...]:
-        return tuple(item for item in self.items if item.accepted)
-
-    @property
-    def refused(self) -> tuple[RefundItem, ...]:
-        return tuple(item for item in self.items if not item.accepted)
-
-
-@dataclass(frozen=True)
-class DiscussionMessage:
-    content: str | None
-    sender: str | None
-    sender_type: str | None  # Cdiscount's own: Customer, Seller, Cdiscount…
-    sent_at: datetime | None  # aware, UTC
-
-
-@dataclass(frozen=True)
-class Discussion:
-    """A discussion or claim with its messages, oldest first (§M10)."""
-
-    discussion_id: str
-    order_id: str | None
-    status: str | None
-    subject: str | None
-    claim_type: str | None  # set on claims only
-    created_at: datetime | None
-    updated_at: datetime | None
-    closed_at: datetime | None
-    messages: tuple[DiscussionMessage, ...]
-    raw_payload: str = field(repr=False)  # the element as received, for support
-
-    @property
-    def is_claim(self) -> bool:
-        return self.claim_type is not None
-
-
-@dataclass(frozen=True)
-class CloseResult:
-    """The outcome of closing one discussion (§M10 CloseDiscussionResult)."""
-
-    discussion_id: str
-    status: str | None  # Cdiscount's OperationStatus
-    outcome: str  # CLOSED, ALREADY_CLOSED, NOT_FOUND, CANCELLATION_PENDING…
-    message: str  # a sentence the seller can act on
-
-    @property
-    def closed(self) -> bool:
-        return self.outcome in (CLOSED, ALREADY_CLOSED)
 
 
 # -- requests ---------------------------------------------------------------------------------
@@ -380,7 +326,7 @@ def read_refund_result(
     lines: list[tuple[LineRefund, OrderLine]],
     gestures: Sequence[Gesture],
     top_message: str | None,
-) -> RefundResult:
+) -> Refund:
     """Every item's own outcome (§M9): the top-level flag may be false while some passed.
 
     Answers are matched to what was sent by position, then checked by SellerProductId or
@@ -398,7 +344,7 @@ def read_refund_result(
         items.append(
             RefundItem(
                 kind="line",
-                accepted=accepted,
+                state=Outcome.ACCEPTED if accepted else Outcome.REFUSED,
                 line_id=line.line_id,
                 sku=line.sku,
                 motive=refund.motive,
@@ -407,7 +353,6 @@ def read_refund_result(
                     if answer is not None and accepted
                     else None
                 ),
-                motive_id=None,
                 message=None if accepted else refund_refusal(f"refund of line {line.sku}", words),
                 cdiscount_message=words,
             )
@@ -425,19 +370,32 @@ def read_refund_result(
         items.append(
             RefundItem(
                 kind="gesture",
-                accepted=accepted,
-                line_id=None,
-                sku=None,
-                motive=None,
+                state=Outcome.ACCEPTED if accepted else Outcome.REFUSED,
                 amount=gesture.amount,
-                motive_id=gesture.motive_id,
+                motive=str(gesture.motive_id),
                 message=(
-                    None if accepted else refund_refusal(f"gesture of {gesture.amount} EUR", words)
+                    None
+                    if accepted
+                    else refund_refusal(f"gesture of {gesture.amount:.2f} EUR", words)
                 ),
                 cdiscount_message=words,
             )
         )
-    return RefundResult(order_id=order_id, items=tuple(items))
+    passed = [item for item in items if item.accepted]
+    if len(passed) == len(items):
+        state = Outcome.ACCEPTED
+    else:
+        state = Outcome.PARTIAL if passed else Outcome.REFUSED
+    amounts = [item.amount for item in passed if item.amount is not None]
+    return Refund(
+        refund_id=None,
+        order_id=order_id,
+        state=state,
+        amount=sum(amounts, Decimal("0")) if amounts else None,
+        items=tuple(items),
+        status=state.value,
+        message=top_message,
+    )
 
 
 def _date(text: str | None) -> datetime | None:
@@ -472,27 +430,36 @@ def read_discussions(result: etree._Element) -> list[Discussion] | None:
         for message in message_list if message_list is not None else ():
             if not isinstance(message.tag, str):
                 continue
+            body = child_text(message, NS_CDISCOUNT, "Content")
+            if body is None:  # nothing to show, as on Octopia
+                continue
             messages.append(
                 DiscussionMessage(
-                    content=child_text(message, NS_CDISCOUNT, "Content"),
-                    sender=child_text(message, NS_CDISCOUNT, "Sender"),
-                    sender_type=child_text(message, NS_CDISCOUNT, "SenderType"),
+                    sender=child_text(message, NS_CDISCOUNT, "SenderType"),
                     sent_at=_date(child_text(message, NS_CDISCOUNT, "Timestamp")),
+                    body=body,
                 )
             )
         messages.sort(key=lambda m: (m.sent_at is None, m.sent_at or datetime.min))
+        status, closed_at = text("Status"), _date(text("CloseDate"))
+        is_open = closed_at is None and (status or "").casefold() != "closed"
+        claim_type = text("ClaimType")
         discussions.append(
             Discussion(
                 discussion_id=discussion_id,
                 order_id=text("OrderNumber"),
-                status=text("Status"),
+                kind=DiscussionKind.CLAIM if claim_type else DiscussionKind.DISCUSSION,
+                open=is_open,
+                # No processing flag on this API: the customer spoke last.
+                to_answer=is_open and bool(messages) and messages[-1].from_customer,
                 subject=text("Subject"),
-                claim_type=text("ClaimType"),
+                typology=claim_type,
+                status=status,
                 created_at=_date(text("CreationDate")),
                 updated_at=_date(text("LastUpdatedDate")),
-                closed_at=_date(text("CloseDate")),
+                closed_at=closed_at,
                 messages=tuple(messages),
-                raw_payload=etree.tostring(element, encoding="unicode"),
+                raw=etree.tostring(element, encoding="unicode"),
             )
         )
     return discussions
@@ -532,13 +499,8 @@ def read_close_results(result: etree._Element, asked: Sequence[int]) -> list[Clo
 
 __all__ = [
     "CUSTOMER_CANCELLATION_LINE_STATES",
-    "CancellationResult",
-    "CloseResult",
-    "Discussion",
-    "DiscussionMessage",
+    "GESTURE_MOTIVE_IDS",
+    "LINE_REFUND_MOTIVES",
     "Gesture",
     "LineRefund",
-    "RefundItem",
-    "RefundRefusedError",
-    "RefundResult",
 ]

@@ -32,12 +32,16 @@ from ._orders import (
     unit_price,
 )
 from .aftersale import (
+    AfterSaleReason,
+    Cancellation,
     CancellationReason,
-    CancellationRequest,
     Discussion,
+    DiscussionKind,
     DiscussionMessage,
+    Outcome,
     Refund,
     RefundAllowance,
+    RefundItem,
 )
 from .results import (
     Address,
@@ -373,6 +377,19 @@ def read_seller_info(data: Any, seller_id: str) -> SellerInfo | None:
 
 # -- after the sale (§O7-§O9): every shape [unconfirmed], read tolerantly ---------------------
 
+# The shared reasons as Octopia's codes, in one place. §O7 cancellation codes: only
+# seller-out-of-stock is documented, the others are [unconfirmed] (the reasons list is read to
+# offer them). §O8 gesture reasons: MissingProduct and Other are documented; every other shared
+# reason is sent as Other, its label in reasonDetails.
+CANCELLATION_CODES = {
+    AfterSaleReason.OUT_OF_STOCK: "seller-out-of-stock",
+    AfterSaleReason.PRICE_ERROR: "seller-price-error",
+    AfterSaleReason.CANNOT_SHIP: "seller-cannot-ship",
+    AfterSaleReason.CUSTOMER_REQUEST: "customer-request",
+}
+GESTURE_CODES = {AfterSaleReason.MISSING_PRODUCT: "MissingProduct"}
+OTHER_GESTURE_CODE = "Other"
+
 # How Cdiscount may say a request (cancellation, commercial gesture) is settled. Anything else
 # reads as still pending: a status the client does not know is followed, never taken as final.
 ACCEPTED_REQUEST_STATUSES = frozenset(
@@ -405,14 +422,14 @@ def listed_items(data: Any) -> list[Any] | None:
     return data if isinstance(data, list) else None
 
 
-def request_outcome(status: str | None) -> tuple[bool, bool | None]:
-    """(settled, accepted) for a request status; accepted None while pending."""
+def request_outcome(status: str | None) -> Outcome:
+    """Where a request stands by its status; one the client does not know is still pending."""
     folded = (status or "").replace("-", "").replace("_", "").casefold()
     if folded in ACCEPTED_REQUEST_STATUSES:
-        return True, True
+        return Outcome.ACCEPTED
     if folded in REFUSED_REQUEST_STATUSES:
-        return True, False
-    return False, None
+        return Outcome.REFUSED
+    return Outcome.PENDING
 
 
 def read_cancellation_reasons(data: Any) -> list[CancellationReason] | None:
@@ -420,25 +437,26 @@ def read_cancellation_reasons(data: Any) -> list[CancellationReason] | None:
     items = listed_items(data)
     if items is None:
         return None
+    shared = {code: reason for reason, code in CANCELLATION_CODES.items()}
     reasons = []
     for item in items:
+        code = label = None
         if isinstance(item, str) and item.strip():
-            reasons.append(CancellationReason(code=item.strip(), label=None))
+            code = item.strip()
         elif isinstance(item, dict):
             code = json_text(item, "code", "reasonCode", "id", "reason")
-            if code is not None:
-                label = json_text(item, "label", "description", "name", "wording")
-                reasons.append(CancellationReason(code=code, label=label))
+            label = json_text(item, "label", "description", "name", "wording")
+        if code is not None:
+            reasons.append(CancellationReason(code=code, label=label, reason=shared.get(code)))
     return reasons
 
 
 def read_cancellation_request(
     item: Any, *, order_id: str, line_ids: tuple[str, ...] = (), reason: str | None = None
-) -> CancellationRequest:
+) -> Cancellation:
     """One cancellation request; what the answer leaves out comes from what was asked."""
     data = item if isinstance(item, dict) else {}
     status = json_text(data, "status", "state", "requestStatus")
-    settled, accepted = request_outcome(status)
     lines = data.get("lines") if isinstance(data.get("lines"), list) else []
     found_lines = tuple(
         text
@@ -446,14 +464,13 @@ def read_cancellation_request(
         if isinstance(line, dict)
         and (text := json_text(line, "lineId", "orderLineId", "id")) is not None
     )
-    return CancellationRequest(
+    return Cancellation(
         request_id=json_text(data, *REQUEST_ID_KEYS),
         order_id=json_text(data, "orderSellerId", "orderId") or order_id,
+        state=request_outcome(status),
         status=status or PENDING_STATUS,
-        settled=settled,
-        accepted=accepted,
         line_ids=found_lines or line_ids,
-        reason=json_text(data, "reason", "reasonCode") or reason,
+        reason_code=json_text(data, "reason", "reasonCode") or reason,
         message=json_text(data, "refusalReason", "message", "comment", "statusMessage"),
         created_at=_lenient_datetime(data, "createdAt", "creationDate", "requestedAt"),
         raw=data,
@@ -478,18 +495,19 @@ def read_refund_allowance(data: Any, order_id: str) -> RefundAllowance | None:
         return None
     if allowable is None:
         return None
-    return RefundAllowance(order_id=order_id, allowable_amount=allowable, currency=currency)
+    return RefundAllowance(order_id=order_id, amount=allowable, currency=currency)
 
 
 def read_refund(item: Any, *, order_id: str | None = None) -> Refund | None:
-    """One commercial gesture request (§O8); None when it names no order at all."""
+    """One commercial gesture request (§O8), as a refund of one gesture item; None when it
+    names no order at all."""
     if not isinstance(item, dict):
         return None
     found_order = json_text(item, "orderId", "orderSellerId") or order_id
     if found_order is None:
         return None
     status = json_text(item, "status", "state", "requestStatus")
-    settled, accepted = request_outcome(status)
+    state = request_outcome(status)
     amount = item.get("amount")
     if isinstance(amount, dict):
         amount = amount.get("amount", amount.get("value"))
@@ -497,15 +515,25 @@ def read_refund(item: Any, *, order_id: str | None = None) -> Refund | None:
         refund_amount = decimal_or_none(amount, f"order {found_order} gesture amount")
     except OrderDataError:
         refund_amount = None
+    reason = json_text(item, "reason", "reasonCode")
+    message = json_text(item, "refusalReason", "message", "comment", "statusMessage")
+    gesture = RefundItem(
+        kind="gesture",
+        state=state,
+        amount=refund_amount,
+        motive=reason,
+        message=message if state is Outcome.REFUSED else None,
+        cdiscount_message=message,
+    )
     return Refund(
         refund_id=json_text(item, *REQUEST_ID_KEYS),
         order_id=found_order,
+        state=state,
         amount=refund_amount,
-        reason=json_text(item, "reason", "reasonCode"),
+        items=(gesture,),
         status=status or PENDING_STATUS,
-        settled=settled,
-        accepted=accepted,
-        message=json_text(item, "refusalReason", "message", "comment", "statusMessage"),
+        reason_code=reason,
+        message=message,
         created_at=_lenient_datetime(item, "createdAt", "creationDate"),
         raw=item,
     )
@@ -518,13 +546,18 @@ def read_discussion(item: Any) -> Discussion | None:
     discussion_id = json_text(item, "discussionId", "id")
     if discussion_id is None:
         return None
-    graduation = json_text(item, "graduation", "level")
-    folded = (graduation or "").casefold()
+    graduation = (json_text(item, "graduation", "level") or "").casefold()
+    if graduation.startswith("level"):
+        kind = DiscussionKind.ESCALATED
+    elif graduation in CLAIM_GRADUATIONS:
+        kind = DiscussionKind.CLAIM
+    else:
+        kind = DiscussionKind.DISCUSSION
     process = json_text(item, "processStatus") or ""
+    status = json_text(item, "status")
     is_open = item.get("isOpen", item.get("open"))
     if not isinstance(is_open, bool):
-        status = (json_text(item, "status") or "open").casefold()
-        is_open = status not in ("closed", "close")
+        is_open = (status or "open").casefold() not in ("closed", "close")
     order = item.get("order") if isinstance(item.get("order"), dict) else {}
     raw_messages = item.get("messages") if isinstance(item.get("messages"), list) else []
     messages = tuple(m for m in (read_message(raw) for raw in raw_messages) if m is not None)
@@ -532,16 +565,15 @@ def read_discussion(item: Any) -> Discussion | None:
         discussion_id=discussion_id,
         order_id=json_text(item, "orderId", "orderSellerId")
         or json_text(order, "orderId", "id", "reference"),
-        typology=json_text(item, "typologyCode", "typology"),
-        sub_typology=json_text(item, "subTypologyCode", "subTypology"),
-        graduation=graduation,
-        is_claim=folded in CLAIM_GRADUATIONS or folded.startswith("level"),
-        escalated=folded.startswith("level"),
+        kind=kind,
         open=is_open,
         to_answer=process.casefold() == "totreat",
         subject=json_text(item, "subject", "title"),
+        typology=json_text(item, "typologyCode", "typology"),
+        status=status or process or None,
         created_at=_lenient_datetime(item, "createdAt", "creationDate"),
         updated_at=_lenient_datetime(item, "updatedAt", "lastUpdateDate"),
+        closed_at=_lenient_datetime(item, "closedAt", "closingDate"),
         messages=tuple(sorted(messages, key=_message_order)),
         raw=item,
     )
@@ -561,10 +593,10 @@ def read_message(item: Any) -> DiscussionMessage | None:
         sender = json_text(item, "senderType", "from", "author")
     read = item.get("hasRead", item.get("isRead"))
     return DiscussionMessage(
-        message_id=json_text(item, "messageId", "id"),
         sender=sender,
-        body=body,
         sent_at=_lenient_datetime(item, "createdAt", "sentAt", "date"),
+        body=body,
+        message_id=json_text(item, "messageId", "id"),
         read=read if isinstance(read, bool) else None,
     )
 

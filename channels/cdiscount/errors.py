@@ -89,7 +89,16 @@ class CancellationRefusedError(RejectedError):
 
 
 class RefundRefusedError(RejectedError):
-    """Cdiscount refused a refund (a commercial gesture): too much, wrong state, bad reason."""
+    """Cdiscount refused a refund: nothing of it passed. `result` (an aftersale.Refund, when
+    Cdiscount answered item by item) holds each item's own answer."""
+
+    def __init__(self, message: str, *, result: object | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.result = result
+
+
+class NotSupportedError(CdiscountError):
+    """This API generation cannot do the operation; the message says where the seller can."""
 
 
 class MalformedResponseError(CdiscountError):
@@ -103,6 +112,7 @@ __all__ = [
     "CdiscountError",
     "InvalidCredentialsError",
     "MalformedResponseError",
+    "NotSupportedError",
     "PermissionDeniedError",
     "RateLimitError",
     "RefundRefusedError",

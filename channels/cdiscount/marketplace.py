@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO, TypeVar
+from decimal import Decimal
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -12,16 +13,16 @@ from lxml import etree
 
 from ._base import BaseClient, TokenStore, logger, media_type, utc_now
 from ._marketplace_aftersale import (
+    DEFAULT_LINE_REFUND_MOTIVE,
     DISCUSSION_STATES,
     DISCUSSION_TYPES,
+    GESTURE_MOTIVE_IDS,
+    LINE_REFUND_MOTIVES,
+    SELLER_CANCELLED_LINE_STATES,
+    SELLER_CANCELLED_STATES,
     SHIPMENT_REFUSED,
-    CancellationResult,
-    CloseResult,
-    Discussion,
     Gesture,
     LineRefund,
-    RefundRefusedError,
-    RefundResult,
     close_request,
     discussion_filter,
     read_close_results,
@@ -72,10 +73,26 @@ from ._xml import (
     qname,
     sub,
 )
+from .aftersale import (
+    SELLER_PORTAL_URL,
+    AfterSaleReason,
+    Cancellation,
+    CancellationReason,
+    CloseResult,
+    Discussion,
+    Outcome,
+    Refund,
+    RefundAllowance,
+    RefundItem,
+    check_reason,
+)
 from .errors import (
+    CancellationRefusedError,
     CdiscountError,
     InvalidCredentialsError,
     MalformedResponseError,
+    NotSupportedError,
+    RefundRefusedError,
     RejectedError,
     TokenRejectedError,
 )
@@ -241,22 +258,31 @@ class MarketplaceClient(BaseClient):
         """GetGlobalConfiguration (§M5): CarrierList/Carrier{CarrierId, DefaultURL, Name}."""
         return self._read_call("GetGlobalConfiguration", read_carriers, missing="CarrierList")
 
-    # -- after the sale (§M8, §M9, §M10) ----------------------------------------------------
+    # -- after the sale (§M8, §M9, §M10): the AfterSaleClient protocol --------------------
 
-    def cancel_order(
-        self, order: Order, *, line_ids: Sequence[str] | None = None
-    ) -> CancellationResult:
-        """ValidateOrderList cancelling an order the seller will not ship (§M8).
+    def cancellation_reasons(self) -> list[CancellationReason]:
+        """This API takes no cancellation reason (§M8): every shared reason is offered, sent
+        as the state ShipmentRefusedBySeller (RefusedBySeller before acceptance)."""
+        return [
+            CancellationReason(code=SHIPMENT_REFUSED, label=reason.label, reason=reason)
+            for reason in AfterSaleReason
+        ]
+
+    def order_cancel(
+        self, order: Order, *, lines: Sequence[str] | None = None, reason: AfterSaleReason
+    ) -> Cancellation:
+        """ValidateOrderList cancelling an order the seller will not ship (§M8); settled at once.
 
         Before acceptance it refuses the order (RefusedBySeller, §M5); after, every line and
         the order go ShipmentRefusedBySeller, without a carrier, and Cdiscount refunds the
-        customer. `line_ids` cancels only those lines, the others sent with their current
-        state: Cdiscount may refuse that ([unconfirmed]), and the RejectedError then says to
-        cancel the whole order. Refusals are RejectedErrors with a sentence for the seller.
+        customer. `lines` cancels only those lines, the others sent with their current state:
+        Cdiscount may refuse that ([unconfirmed]), and the CancellationRefusedError then offers
+        the whole order. `reason` has no place on the wire here.
         """
+        check_reason(reason)
         state = "RefusedBySeller" if order.awaiting_acceptance else SHIPMENT_REFUSED
-        whole = line_ids is None
-        chosen = lines_to_ship(order, line_ids, default=lambda line: True)
+        whole = lines is None
+        chosen = lines_to_ship(order, lines, default=lambda line: True)
         if whole:
             refusal = (
                 f"Cdiscount would not cancel order {order.reference}: it is no longer "
@@ -274,37 +300,89 @@ class MarketplaceClient(BaseClient):
             state,
             lines={line.line_id for line in chosen},
             refusal=refusal,
+            refused_as=CancellationRefusedError,
+            whole_order_offered=not whole,
         )
-        return CancellationResult(
+        return Cancellation(
+            request_id=None,
             order_id=order.order_id,
-            state=state,
+            state=Outcome.ACCEPTED,
+            status=state,
             line_ids=tuple(line.line_id for line in chosen),
+            reason_code=None,
+            message=None,
         )
 
-    def refund_order(
+    def order_cancellations(self, order: Order) -> list[Cancellation]:
+        """The seller's cancellation as the order reads it back (GetOrderList, §M8): this API
+        keeps no request, so an order in a state the seller's cancellation leaves is one."""
+        current = self.get_order(order.order_id)
+        if current.status not in SELLER_CANCELLED_STATES:
+            return []
+        return [
+            Cancellation(
+                request_id=None,
+                order_id=current.order_id,
+                state=Outcome.ACCEPTED,
+                status=current.status,
+                line_ids=tuple(
+                    line.line_id
+                    for line in current.lines
+                    if line.status in SELLER_CANCELLED_LINE_STATES
+                ),
+                reason_code=None,
+                message=None,
+                created_at=current.updated_at,
+            )
+        ]
+
+    def refund_allowance(self, order: Order) -> RefundAllowance:
+        """No call for it on this API (§M9): what the customer paid (the order's total) less
+        the refunds already made on it, read from the order; unknown when one is unreadable."""
+        current = self.get_order(order.order_id)
+        refunded = [voucher.amount for voucher in current.vouchers]
+        if any(value is None for value in refunded):
+            return RefundAllowance(order_id=order.order_id, amount=None, currency=order.currency)
+        left = current.total_amount - sum((v for v in refunded if v is not None), Decimal("0"))
+        return RefundAllowance(
+            order_id=order.order_id, amount=max(left, Decimal("0")), currency=current.currency
+        )
+
+    def order_refund(
         self,
         order: Order,
         *,
-        lines: Sequence[LineRefund] = (),
-        gestures: Sequence[Gesture] = (),
-    ) -> RefundResult:
-        """CreateRefundVoucher (§M9): whole lines refunded and/or commercial gestures.
+        lines: Sequence[str] | None = None,
+        amount: Decimal | None = None,
+        reason: AfterSaleReason,
+        details: str = "",
+    ) -> Refund:
+        """CreateRefundVoucher (§M9): whole lines refunded and/or a commercial gesture of
+        `amount`, the reason as each item's Motive / MotiveId.
 
-        Each item's own OperationSuccess decides (the top-level flag may be false while some
-        items passed): a partial refusal is returned, each refused item with a sentence the
-        seller can act on; when nothing passed it is a RefundRefusedError (a RejectedError)
-        holding the result.
+        A line's shipping is refunded when every line of the order is. Each item's own
+        OperationSuccess decides (the top-level flag may be false while some items passed): a
+        partial refusal is returned (state PARTIAL), each refused item with a sentence the
+        seller can act on; when nothing passed it is a RefundRefusedError holding the result.
+        `details` has no place on the wire here.
         """
         operation = "CreateRefundVoucher"
         label = f"Marketplace {operation}"
-        if isinstance(lines, LineRefund) or isinstance(gestures, Gesture):
-            raise TypeError("lines and gestures are sequences")
-        chosen = refund_lines(order, lines)
-        gestures = list(gestures)
-        if any(not isinstance(gesture, Gesture) for gesture in gestures):
-            raise TypeError("gestures must be Gesture items")
+        reason = check_reason(reason)
+        if isinstance(lines, str):
+            raise TypeError("lines must be a sequence of line ids, not one string")
+        line_ids = list(dict.fromkeys(lines or ()))
+        if len(line_ids) != len(lines or ()):
+            raise ValueError("a line can be refunded once per request")
+        whole = {line.line_id for line in order.lines} <= set(line_ids)
+        motive = LINE_REFUND_MOTIVES.get(reason, DEFAULT_LINE_REFUND_MOTIVE)
+        chosen = refund_lines(
+            order,
+            [LineRefund(line_id, motive=motive, refund_shipping=whole) for line_id in line_ids],
+        )
+        gestures = [] if amount is None else [Gesture(amount, GESTURE_MOTIVE_IDS[reason])]
         if not chosen and not gestures:
-            raise ValueError("a refund needs at least one line or one gesture")
+            raise ValueError("a refund needs at least one line or an amount")
         request = refund_request(order.order_id, chosen, gestures)
         result = self._soap_call(operation, [request], allow_failure=True)
         refund = read_refund_result(result, order.order_id, chosen, gestures, result_errors(result))
@@ -327,6 +405,78 @@ class MarketplaceClient(BaseClient):
                 len(refund.items),
             )
         return refund
+
+    def order_refunds(self, order: Order) -> list[Refund]:
+        """The refunds made on the order, as it reads them back (§M9 VoucherList); settled."""
+        current = self.get_order(order.order_id)
+        return [
+            Refund(
+                refund_id=None,
+                order_id=current.order_id,
+                state=Outcome.ACCEPTED,
+                amount=voucher.amount,
+                items=(
+                    RefundItem(
+                        kind="voucher",
+                        state=Outcome.ACCEPTED,
+                        amount=voucher.amount,
+                        motive=voucher.motive_id,
+                    ),
+                ),
+                status=voucher.source or "",
+                reason_code=voucher.motive_id,
+                created_at=voucher.created_at,
+            )
+            for voucher in current.vouchers
+        ]
+
+    def discussions(
+        self,
+        *,
+        since: datetime | None = None,
+        open_only: bool = False,
+        claims_only: bool = False,
+    ) -> Iterator[Discussion]:
+        """GetDiscussionList (§M10) with their messages. Its dates filter on creation only, so
+        `since` (last update) is applied here to every discussion read."""
+        if since is not None and since.utcoffset() is None:
+            raise ValueError("since must be an aware datetime")
+        found = self.list_discussions(
+            discussion_type="Claim" if claims_only else "All",
+            status="Open" if open_only else "All",
+        )
+        return (
+            discussion
+            for discussion in found
+            if since is None or (discussion.updated_at or discussion.created_at or since) >= since
+        )
+
+    def discussion(self, discussion_id: str) -> Discussion:
+        """One discussion with its messages: GetDiscussionList has no id filter (§M10), so it
+        is found among all of them."""
+        wanted = discussion_id.strip() if isinstance(discussion_id, str) else ""
+        if not wanted:
+            raise ValueError("discussion_id is required")
+        for found in self.list_discussions():
+            if found.discussion_id == wanted:
+                return found
+        raise self._error(
+            RejectedError,
+            f"Cdiscount knows no discussion {wanted} for this account: refresh the messages",
+        )
+
+    def discussion_reply(self, discussion_id: str, body: str) -> None:
+        """Answering through this API is [unconfirmed] (§M10): the client does not try."""
+        raise self._error(
+            NotSupportedError,
+            f"The Cdiscount Marketplace API cannot answer discussion {discussion_id}: answer "
+            f"the customer on the Cdiscount seller portal, {SELLER_PORTAL_URL}",
+        )
+
+    def discussion_close(self, discussion_id: str) -> CloseResult:
+        """CloseDiscussionList (§M10) for one discussion; a refusal is an outcome, not an error."""
+        (result,) = self.close_discussions([discussion_id])
+        return result
 
     def list_discussions(
         self,
@@ -605,9 +755,12 @@ class MarketplaceClient(BaseClient):
         lines: set[str] | None = None,
         tracking: tuple[str, str, str] | None = None,
         refusal: str | None = None,
+        refused_as: type[RejectedError] = RejectedError,
+        **refusal_extra: Any,
     ) -> None:
         """One ValidateOrder; `lines` limits which lines take `line_state` (default: all).
-        `refusal` is the sentence a refused change raises with (Cdiscount's words follow)."""
+        `refusal` is the sentence a refused change raises with (Cdiscount's words follow), as
+        a `refused_as` error built with `refusal_extra`."""
         operation = "ValidateOrderList"
         message = etree.Element(
             qname(NS_CDISCOUNT, "validateOrderListMessage"), nsmap={None: NS_CDISCOUNT}
@@ -632,7 +785,9 @@ class MarketplaceClient(BaseClient):
             sub(validate, NS_CDISCOUNT, "TrackingUrl", tracking[2])
 
         result = self._soap_call(operation, [message])
-        self._check_validated(result, order.order_id, operation, refusal)
+        self._check_validated(
+            result, order.order_id, operation, refusal, refused_as, **refusal_extra
+        )
 
     def _check_validated(
         self,
@@ -640,6 +795,8 @@ class MarketplaceClient(BaseClient):
         order_number: str,
         operation: str,
         refusal: str | None = None,
+        refused_as: type[RejectedError] = RejectedError,
+        **refusal_extra: Any,
     ) -> None:
         """§M5: a refused change still answers OperationSuccess=true; Validated tells."""
         label = f"Marketplace {operation}"
@@ -665,9 +822,10 @@ class MarketplaceClient(BaseClient):
             )
         if not validated:
             raise self._error(
-                RejectedError,
+                refused_as,
                 refusal or f"{label}: Cdiscount did not validate order {order_number}",
                 cdiscount_message=validation_errors(mine[0]),
+                **refusal_extra,
             )
 
     # -- token (§M1) ------------------------------------------------------------------------

@@ -14,6 +14,9 @@ import requests
 
 from ._base import BaseClient, TokenStore, logger, media_type, utc_now
 from ._octopia_parse import (
+    CANCELLATION_CODES,
+    GESTURE_CODES,
+    OTHER_GESTURE_CODE,
     json_or_none,
     json_text,
     listed_items,
@@ -50,11 +53,19 @@ from ._orders import (
     lines_to_ship,
 )
 from .aftersale import (
+    CLOSED,
+    NOT_FOUND,
+    REFUSED,
+    AfterSaleReason,
+    Cancellation,
     CancellationReason,
-    CancellationRequest,
+    CloseResult,
     Discussion,
+    Outcome,
     Refund,
     RefundAllowance,
+    RefundItem,
+    check_reason,
 )
 from .errors import (
     CancellationRefusedError,
@@ -109,8 +120,6 @@ TRACKED_DELIVERY_MODE = "THD"
 CANCELLATION_ORDER_KEY = "orderSellerId"
 # §O7: the seller cancels before shipment, i.e. while the order is paid and not yet shipped.
 CANCELLABLE_STATUSES = frozenset({"InPreparation", "Accepted", "WaitingAcceptance"})
-# §O8: a gesture with this reason needs reasonDetails.
-OTHER_GESTURE_REASON = "Other"
 # §O8 cursor paging: gestures asked per page.
 GESTURE_PAGE_LIMIT = 50
 # §O9 [unconfirmed close form]: a JSON Patch, sent with its own media type (RFC 6902).
@@ -423,9 +432,9 @@ class OctopiaClient(BaseClient):
             raise self._error(MalformedResponseError, f"{operation}: the answer names no packageId")
         return package_id
 
-    # -- after the sale (§O7-§O9) ---------------------------------------------------------
+    # -- after the sale (§O7-§O9): the AfterSaleClient protocol ----------------------------
 
-    def list_cancellation_reasons(self) -> list[CancellationReason]:
+    def cancellation_reasons(self) -> list[CancellationReason]:
         """GET /cancellation-reasons (§O7): the reasons a seller may give, before shipment."""
         params = {
             "salesChannel": SALES_CHANNEL,
@@ -440,63 +449,50 @@ class OctopiaClient(BaseClient):
             )
         return reasons
 
-    def cancel_order(
-        self, order: Order, *, reason: str, refund_shipping: bool = True
-    ) -> CancellationRequest:
-        """POST /order-cancellation-requests (§O7): ask Cdiscount to cancel the whole order.
+    def order_cancel(
+        self, order: Order, *, lines: Sequence[str] | None = None, reason: AfterSaleReason
+    ) -> Cancellation:
+        """Ask Cdiscount to cancel the whole order (POST /order-cancellation-requests) or some
+        lines (POST /order-partial-cancellation-requests), §O7; the shipping cost is refunded.
 
-        Cdiscount settles the request later: follow it with list_cancellation_requests. A
-        refusal is a CancellationRefusedError saying what the seller can do.
+        Cdiscount settles the request later: follow it with order_cancellations. A refusal is
+        a CancellationRefusedError saying what the seller can do; a refused line-level request
+        has `whole_order_offered` set (the whole order is never cancelled here by itself).
         """
-        reason = _required(reason, "reason")
-        body = {
-            CANCELLATION_ORDER_KEY: order.order_id,
-            "reason": reason,
-            "shippingCostRefund": bool(refund_shipping),
-        }
-        return self._request_cancellation(
-            "/order-cancellation-requests", body, order, line_ids=(), reason=reason
-        )
-
-    def cancel_lines(
-        self,
-        order: Order,
-        *,
-        line_ids: Sequence[str],
-        reason: str,
-        refund_shipping: bool = True,
-    ) -> CancellationRequest:
-        """POST /order-partial-cancellation-requests (§O7): cancel some lines of the order.
-
-        Whether Cdiscount takes line-level requests at all is unconfirmed: a refusal is a
-        CancellationRefusedError with `whole_order_offered` set, for the seller to decide on
-        cancel_order (never done here).
-        """
-        reason = _required(reason, "reason")
-        if line_ids is None or (not isinstance(line_ids, str) and not list(line_ids)):
-            raise ValueError("line_ids must name at least one line (cancel_order cancels all)")
-        lines = lines_to_ship(order, line_ids, default=lambda line: False)
+        code = CANCELLATION_CODES[check_reason(reason, tuple(CANCELLATION_CODES))]
+        if lines is None:
+            body: dict[str, Any] = {
+                CANCELLATION_ORDER_KEY: order.order_id,
+                "reason": code,
+                "shippingCostRefund": True,
+            }
+            return self._request_cancellation(
+                "/order-cancellation-requests", body, order, line_ids=(), reason=code
+            )
+        if not isinstance(lines, str) and not list(lines):
+            raise ValueError("lines must name at least one line (None cancels the whole order)")
+        chosen = lines_to_ship(order, lines, default=lambda line: False)
         body = {
             CANCELLATION_ORDER_KEY: order.order_id,
             "lines": [
                 {
                     "lineId": line.line_id,
                     "offerId": _offer_id(line),
-                    "reason": reason,
-                    "shippingCostRefund": bool(refund_shipping),
+                    "reason": code,
+                    "shippingCostRefund": True,
                 }
-                for line in lines
+                for line in chosen
             ],
         }
         return self._request_cancellation(
             "/order-partial-cancellation-requests",
             body,
             order,
-            line_ids=tuple(line.line_id for line in lines),
-            reason=reason,
+            line_ids=tuple(line.line_id for line in chosen),
+            reason=code,
         )
 
-    def list_cancellation_requests(self, order: Order) -> list[CancellationRequest]:
+    def order_cancellations(self, order: Order) -> list[Cancellation]:
         """GET /order-cancellation-requests?orderSellerId= (§O7): the order's requests, with
         where Cdiscount stands on each (a status it does not settle reads as pending)."""
         operation = "GET /order-cancellation-requests"
@@ -514,7 +510,7 @@ class OctopiaClient(BaseClient):
         # Tolerated: a server ignoring the filter answers with other orders' requests too.
         return [request for request in found if request.order_id == order.order_id]
 
-    def get_refund_allowance(self, order: Order) -> RefundAllowance:
+    def refund_allowance(self, order: Order) -> RefundAllowance:
         """GET /orders/{orderId}/commercial-gestures-available-amounts (§O8)."""
         path = f"/orders/{_segment(order.order_id)}/commercial-gestures-available-amounts"
         allowance = read_refund_allowance(self._api_call("GET", path).data, order.order_id)
@@ -524,25 +520,46 @@ class OctopiaClient(BaseClient):
             )
         return allowance
 
-    def request_refund(
-        self, order: Order, *, amount: Decimal, reason: str, details: str | None = None
+    def order_refund(
+        self,
+        order: Order,
+        *,
+        lines: Sequence[str] | None = None,
+        amount: Decimal | None = None,
+        reason: AfterSaleReason,
+        details: str = "",
     ) -> Refund:
-        """POST /order-commercial-gesture-requests (§O8): refund `amount` euros after shipment.
+        """POST /order-commercial-gesture-requests (§O8): a commercial gesture after shipment.
 
-        `details` is required when the reason is "Other". Cdiscount refuses more than the
-        allowance, or an order not Shipped/Delivered: a RefundRefusedError.
+        Octopia refunds amounts, not lines: `lines` without an amount is a gesture of those
+        lines' total (products only), the lines named in reasonDetails. A reason Octopia has
+        no code for goes as Other with its label. Cdiscount refuses more than the allowance,
+        or an order not Shipped/Delivered: a RefundRefusedError.
         """
-        reason = _required(reason, "reason")
+        reason = check_reason(reason)
+        details = details.strip() if isinstance(details, str) else ""
+        if lines is not None:
+            chosen = lines_to_ship(order, lines, default=lambda line: False)
+            if not chosen:
+                raise ValueError("lines must name at least one line")
+            if amount is None:
+                amount = sum((line.total_price for line in chosen), Decimal("0"))
+            named = "lines " + ", ".join(line.sku for line in chosen)
+            details = f"{named}: {details}" if details else named
+        if amount is None:
+            raise ValueError("give an amount, or the lines to refund")
         if not isinstance(amount, Decimal):
             raise TypeError("amount must be a Decimal")
         if not amount.is_finite() or amount <= 0:
             raise ValueError("amount must be more than 0")
-        details = details.strip() if isinstance(details, str) else None
-        if reason == OTHER_GESTURE_REASON and not details:
-            raise ValueError(f"details are required when the reason is {OTHER_GESTURE_REASON}")
+        code = GESTURE_CODES.get(reason, OTHER_GESTURE_CODE)
+        if reason is AfterSaleReason.OTHER and not details:
+            raise ValueError("details are required when the reason is Other")
+        if code == OTHER_GESTURE_CODE and reason is not AfterSaleReason.OTHER:
+            details = f"{reason.label}: {details}" if details else reason.label
         body: dict[str, Any] = {
             "orderId": order.order_id,
-            "reason": reason,
+            "reason": code,
             "amount": _json_amount(amount),
         }
         if details:
@@ -551,64 +568,76 @@ class OctopiaClient(BaseClient):
         try:
             result = self._api_call("POST", path, body=body)
         except RejectedError as exc:
-            raise self._refused(
-                exc, RefundRefusedError, _refund_refusal(exc.status, order, amount)
-            ) from None
-        refund = read_refund(result.data, order_id=order.order_id)
-        if refund is None:
-            refund = read_refund({}, order_id=order.order_id)
+            sentence = _refund_refusal(exc.status, order, amount)
+            refused = RefundItem(
+                kind="gesture",
+                state=Outcome.REFUSED,
+                amount=amount,
+                motive=code,
+                message=sentence,
+                cdiscount_message=exc.cdiscount_message,
+            )
+            result = Refund(
+                refund_id=None,
+                order_id=order.order_id,
+                state=Outcome.REFUSED,
+                amount=amount,
+                items=(refused,),
+                status=str(exc.status or ""),
+                reason_code=code,
+                message=exc.cdiscount_message,
+            )
+            raise self._refused(exc, RefundRefusedError, sentence, result=result) from None
+        data = result.data if isinstance(result.data, dict) else {}
+        refund = read_refund(data, order_id=order.order_id)
+        if refund is None:  # not reached: the order id is given
+            raise self._error(MalformedResponseError, f"POST {path}: unreadable answer")
+        amount = refund.amount if refund.amount is not None else amount
         return replace(
             refund,
             refund_id=refund.refund_id or _location_id(result, path),
-            amount=refund.amount if refund.amount is not None else amount,
-            reason=refund.reason or reason,
+            amount=amount,
+            reason_code=refund.reason_code or code,
+            items=tuple(
+                replace(item, amount=amount, motive=item.motive or code) for item in refund.items
+            ),
         )
 
-    def list_refunds(self, order: Order) -> Iterator[Refund]:
+    def order_refunds(self, order: Order) -> list[Refund]:
         """GET /order-commercial-gesture-requests?orderId= (§O8), every cursor page."""
         operation = "GET /order-commercial-gesture-requests"
         params = {"orderId": order.order_id, "limit": GESTURE_PAGE_LIMIT}
-        for items in self._cursor_pages("/order-commercial-gesture-requests", params, operation):
-            for item in items:
-                refund = read_refund(item, order_id=order.order_id)
-                if refund is not None and refund.order_id == order.order_id:
-                    yield refund
+        return [
+            refund
+            for items in self._cursor_pages("/order-commercial-gesture-requests", params, operation)
+            for refund in (read_refund(item, order_id=order.order_id) for item in items)
+            if refund is not None and refund.order_id == order.order_id
+        ]
 
-    def get_refund(self, refund_id: str) -> Refund:
-        """GET /order-commercial-gesture-requests/{id} (§O8): one gesture and its status."""
-        path = f"/order-commercial-gesture-requests/{_segment(refund_id, 'refund_id')}"
-        refund = read_refund(self._api_call("GET", path).data)
-        if refund is None:
-            raise self._error(MalformedResponseError, f"GET {path}: the answer names no order")
-        return refund if refund.refund_id else replace(refund, refund_id=refund_id.strip())
-
-    def list_discussions(
+    def discussions(
         self,
         *,
-        open_only: bool | None = None,
-        to_answer: bool | None = None,
-        typology: str | None = None,
-        updated_from: datetime | None = None,
+        since: datetime | None = None,
+        open_only: bool = False,
+        claims_only: bool = False,
     ) -> Iterator[Discussion]:
-        """GET /discussions (§O9), every page; None leaves a filter out.
-
-        `open_only` True/False asks for open/closed ones, `to_answer` True/False for
-        processStatus ToTreat/Treated. Messages come with get_discussion.
-        """
+        """GET /discussions (§O9), every page: those updated since `since`, open ones only,
+        claims only (Octopia has no graduation filter: read here). Messages come with
+        discussion()."""
         params: dict[str, str] = {}
-        if open_only is not None:
-            params["isOpen"] = "true" if open_only else "false"
-        if to_answer is not None:
-            params["processStatus"] = "ToTreat" if to_answer else "Treated"
-        if typology:
-            params["typologyCode"] = typology.strip()
-        if updated_from is not None:
-            if updated_from.utcoffset() is None:
-                raise ValueError("updated_from must be an aware datetime")
-            params["updatedAtMin"] = _iso_utc(updated_from)
-        return self._discussion_pages(params)
+        if open_only:
+            params["isOpen"] = "true"
+        if since is not None:
+            if since.utcoffset() is None:
+                raise ValueError("since must be an aware datetime")
+            params["updatedAtMin"] = _iso_utc(since)
+        return (
+            discussion
+            for discussion in self._discussion_pages(params)
+            if discussion.is_claim or not claims_only
+        )
 
-    def get_discussion(self, discussion_id: str) -> Discussion:
+    def discussion(self, discussion_id: str) -> Discussion:
         """GET /discussions/{id} (§O9): the discussion with its messages, oldest first."""
         path = f"/discussions/{_segment(discussion_id, 'discussion_id')}"
         data = self._api_call("GET", path).data
@@ -620,7 +649,7 @@ class OctopiaClient(BaseClient):
             raise self._error(MalformedResponseError, f"GET {path}: the answer is no discussion")
         return discussion
 
-    def send_message(self, discussion_id: str, body: str) -> None:
+    def discussion_reply(self, discussion_id: str, body: str) -> None:
         """POST /messages (§O9): answer the customer on this discussion."""
         discussion_id = _required(discussion_id, "discussion_id")
         message = {
@@ -628,41 +657,42 @@ class OctopiaClient(BaseClient):
             "body": _required(body, "body"),
             "receiver": "Customer",
         }
-        self._discussion_call(
-            "POST",
-            "/messages",
-            message,
-            refused=f"Cdiscount refused the message on discussion {discussion_id}",
-            otherwise="check the text and that it is still open",
-        )
-
-    def close_discussion(self, discussion_id: str) -> None:
-        """PATCH /discussions/{id} (§O9) with a JSON Patch setting isOpen to false."""
-        self._discussion_call(
-            "PATCH",
-            f"/discussions/{_segment(discussion_id, 'discussion_id')}",
-            [{"op": "replace", "path": "/isOpen", "value": False}],
-            headers={"Content-Type": JSON_PATCH_CONTENT_TYPE},
-            refused=f"Cdiscount refused to close discussion {discussion_id.strip()}",
-            otherwise="it may be closed already or escalated",
-        )
-
-    def _discussion_call(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        *,
-        refused: str,
-        otherwise: str,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        """A change to a discussion; a refusal reads `refused`: what the seller can do."""
         try:
-            self._api_call(method, path, body=body, headers=headers)
+            self._api_call("POST", "/messages", body=message)
         except RejectedError as exc:
-            advice = _DISCUSSION_REFUSALS.get(exc.status, otherwise)
-            raise self._refused(exc, RejectedError, f"{refused}: {advice}") from None
+            advice = _DISCUSSION_REFUSALS.get(exc.status, "check the text and that it is open")
+            sentence = f"Cdiscount refused the message on discussion {discussion_id}: {advice}"
+            raise self._refused(exc, RejectedError, sentence) from None
+
+    def discussion_close(self, discussion_id: str) -> CloseResult:
+        """PATCH /discussions/{id} (§O9) with a JSON Patch setting isOpen to false.
+
+        A refusal is an outcome with a sentence, as on the Marketplace API, not an error.
+        """
+        path = f"/discussions/{_segment(discussion_id, 'discussion_id')}"
+        discussion_id = discussion_id.strip()
+        try:
+            self._api_call(
+                "PATCH",
+                path,
+                body=[{"op": "replace", "path": "/isOpen", "value": False}],
+                headers={"Content-Type": JSON_PATCH_CONTENT_TYPE},
+            )
+        except RejectedError as exc:
+            advice = _DISCUSSION_REFUSALS.get(exc.status, "it may be closed already or escalated")
+            words = f" (Cdiscount: {exc.cdiscount_message})" if exc.cdiscount_message else ""
+            return CloseResult(
+                discussion_id=discussion_id,
+                status=str(exc.status) if exc.status is not None else None,
+                outcome=NOT_FOUND if exc.status == 404 else REFUSED,
+                message=f"Cdiscount refused to close discussion {discussion_id}: {advice}{words}",
+            )
+        return CloseResult(
+            discussion_id=discussion_id,
+            status=None,
+            outcome=CLOSED,
+            message=f"Discussion {discussion_id} is closed.",
+        )
 
     def _request_cancellation(
         self,
@@ -672,7 +702,7 @@ class OctopiaClient(BaseClient):
         *,
         line_ids: tuple[str, ...],
         reason: str,
-    ) -> CancellationRequest:
+    ) -> Cancellation:
         try:
             result = self._api_call("POST", path, body=body)
         except RejectedError as exc:

@@ -8,17 +8,20 @@ import pytest
 from lxml import etree
 
 from channels.cdiscount import _marketplace_parse, errors
-from channels.cdiscount._marketplace_aftersale import (
+from channels.cdiscount._marketplace_aftersale import Gesture, LineRefund
+from channels.cdiscount.aftersale import (
     ALREADY_CLOSED,
     CANCELLATION_PENDING,
     CLOSED,
     LAST_ANSWER_MISSING,
     NOT_FOUND,
+    SELLER_PORTAL_URL,
     UNKNOWN,
-    Gesture,
-    LineRefund,
-    RefundRefusedError,
+    AfterSaleReason,
+    DiscussionKind,
+    Outcome,
 )
+from channels.cdiscount.errors import RefundRefusedError
 from tests.cdiscount.test_marketplace_client import (
     NS_CD,
     NS_MSG,
@@ -77,14 +80,14 @@ def read_order(xml):
 def test_cancel_sends_every_line_shipment_refused_without_a_carrier(rsps):
     add_soap(rsps, validate_response())
 
-    result = make_client().cancel_order(paid_order())
+    result = make_client().order_cancel(paid_order(), reason=AfterSaleReason.OUT_OF_STOCK)
 
     assert validate_fields(validate_order_of(rsps.calls[0].request)) == [
         ("OrderLineList", expected_lines(*["ShipmentRefusedBySeller"] * 3)),
         ("OrderNumber", NUMBER),
         ("OrderState", "ShipmentRefusedBySeller"),
     ]
-    assert result.state == "ShipmentRefusedBySeller"
+    assert (result.status, result.state) == ("ShipmentRefusedBySeller", Outcome.ACCEPTED)
     assert result.line_ids == ("THE-VERT-BIO-100G", "TASSE-GRES-35CL", "TASSE-GRES-35CL#2")
 
 
@@ -94,7 +97,8 @@ def test_cancel_before_acceptance_refuses(rsps):
         PAID_ORDER_XML.replace("WaitingForShipmentAcceptation", "WaitingForSellerAcceptation")
     )
 
-    assert make_client().cancel_order(order).state == "RefusedBySeller"
+    cancelled = make_client().order_cancel(order, reason=AfterSaleReason.PRICE_ERROR)
+    assert cancelled.status == "RefusedBySeller"
 
     fields = dict(validate_fields(validate_order_of(rsps.calls[0].request)))
     assert fields["OrderState"] == "RefusedBySeller"
@@ -104,7 +108,9 @@ def test_cancel_before_acceptance_refuses(rsps):
 def test_cancel_some_lines_keeps_the_others_as_they_are(rsps):
     add_soap(rsps, validate_response())
 
-    make_client().cancel_order(paid_order(), line_ids=["TASSE-GRES-35CL#2"])
+    make_client().order_cancel(
+        paid_order(), lines=["TASSE-GRES-35CL#2"], reason=AfterSaleReason.OUT_OF_STOCK
+    )
 
     fields = dict(validate_fields(validate_order_of(rsps.calls[0].request)))
     assert fields["OrderLineList"] == expected_lines(
@@ -122,16 +128,22 @@ def test_cancel_some_lines_keeps_the_others_as_they_are(rsps):
 def test_a_refused_cancellation_is_a_sentence_with_cdiscount_words(rsps, line_ids, sentence):
     add_soap(rsps, validate_response(validated="false", errors_xml=INCOHERENT))
 
-    with pytest.raises(errors.RejectedError) as refused:
-        make_client().cancel_order(paid_order(), line_ids=line_ids)
+    with pytest.raises(errors.CancellationRefusedError) as refused:
+        make_client().order_cancel(
+            paid_order(), lines=line_ids, reason=AfterSaleReason.OUT_OF_STOCK
+        )
 
+    assert isinstance(refused.value, errors.RejectedError)
+    assert refused.value.whole_order_offered is (line_ids is not None)
     assert sentence in str(refused.value)
     assert refused.value.cdiscount_message.startswith("OrderStateIncoherent")
 
 
 def test_cancel_an_unknown_line_sends_nothing(rsps):
     with pytest.raises(ValueError, match="no line NOPE"):
-        make_client().cancel_order(paid_order(), line_ids=["NOPE"])
+        make_client().order_cancel(
+            paid_order(), lines=["NOPE"], reason=AfterSaleReason.OUT_OF_STOCK
+        )
     assert len(rsps.calls) == 0
 
 
@@ -182,10 +194,11 @@ def test_refund_sends_gestures_then_the_order_then_the_lines_in_schema_order(rsp
         ),
     )
 
-    result = make_client().refund_order(
+    result = make_client().order_refund(
         paid_order(),
-        lines=[LineRefund("THE-VERT-BIO-100G", motive="ClientClaim", refund_shipping=True)],
-        gestures=[Gesture(Decimal("5.00"), motive_id=135)],
+        lines=["THE-VERT-BIO-100G"],
+        amount=Decimal("5.00"),
+        reason=AfterSaleReason.LATE_DELIVERY,
     )
 
     request = parameter_of(rsps.calls[0].request, "CreateRefundVoucher", "request")
@@ -207,7 +220,8 @@ def test_refund_sends_gestures_then_the_order_then_the_lines_in_schema_order(rsp
                             "RefundOrderLine",
                             [
                                 ("Ean", "3760452700039"),
-                                ("RefundShippingCharges", "true"),
+                                # Shipping goes back with the last line only.
+                                ("RefundShippingCharges", "false"),
                                 ("SellerProductId", "THE-VERT-BIO-100G"),
                             ],
                         ),
@@ -222,12 +236,29 @@ def test_refund_sends_gestures_then_the_order_then_the_lines_in_schema_order(rsp
         ("gesture", True, Decimal("5.00")),
     ]
     assert result.refused == ()
+    assert (result.state, result.amount) == (Outcome.ACCEPTED, Decimal("44.80"))
+
+
+def test_refunding_every_line_refunds_the_shipping_too(rsps):
+    skus = ["THE-VERT-BIO-100G", "TASSE-GRES-35CL", "TASSE-GRES-35CL"]
+    add_soap(rsps, refund_answer(refunds="".join(line_answer("true", sku, "1") for sku in skus)))
+
+    make_client().order_refund(
+        paid_order(),
+        lines=["THE-VERT-BIO-100G", "TASSE-GRES-35CL", "TASSE-GRES-35CL#2"],
+        reason=AfterSaleReason.OUT_OF_STOCK,
+    )
+
+    request = parameter_of(rsps.calls[0].request, "CreateRefundVoucher", "request")
+    sent = [dict(fields) for _, fields in fields_of(request)[1][1]]
+    assert [item["Motive"] for item in sent] == ["ProductStockUnavailable"] * 3
+    assert [dict(item["RefundOrderLine"])["RefundShippingCharges"] for item in sent] == ["true"] * 3
 
 
 def test_a_gesture_alone_sends_no_refund_list(rsps):
     add_soap(rsps, refund_answer(gestures=gesture_answer("true", 139, "2.50")))
 
-    make_client().refund_order(paid_order(), gestures=[Gesture(Decimal("2.50"), 139)])
+    make_client().order_refund(paid_order(), amount=Decimal("2.50"), reason=AfterSaleReason.OTHER)
 
     request = parameter_of(rsps.calls[0].request, "CreateRefundVoucher", "request")
     assert [local(child) for child in children(request)] == ["CommercialGestureList", "OrderNumber"]
@@ -244,12 +275,10 @@ def test_each_item_is_checked_even_when_the_top_level_flag_is_false(rsps):
         ),
     )
 
-    result = make_client().refund_order(
+    result = make_client().order_refund(
         paid_order(),
-        lines=[
-            LineRefund("THE-VERT-BIO-100G", motive="ClientClaim"),
-            LineRefund("TASSE-GRES-35CL", motive="ClientClaim"),
-        ],
+        lines=["THE-VERT-BIO-100G", "TASSE-GRES-35CL"],
+        reason=AfterSaleReason.DAMAGED_PRODUCT,
     )
 
     assert [(i.sku, i.accepted) for i in result.items] == [
@@ -263,19 +292,23 @@ def test_each_item_is_checked_even_when_the_top_level_flag_is_false(rsps):
     )
     assert refused.cdiscount_message == "Demande de remboursement invalide"
     assert refused.amount is None
+    assert result.state == Outcome.PARTIAL
 
 
 def test_a_top_level_success_does_not_hide_a_refused_item(rsps):
     add_soap(
         rsps,
         refund_answer(
-            gestures=gesture_answer("true", 131, "1.00")
-            + gesture_answer("false", 137, "90.00", "Montant trop élevé")
+            gestures=gesture_answer("false", 137, "90.00", "Montant trop élevé"),
+            refunds=line_answer("true", "THE-VERT-BIO-100G", "39.80"),
         ),
     )
 
-    result = make_client().refund_order(
-        paid_order(), gestures=[Gesture(Decimal("1.00"), 131), Gesture(Decimal("90.00"), 137)]
+    result = make_client().order_refund(
+        paid_order(),
+        lines=["THE-VERT-BIO-100G"],
+        amount=Decimal("90.00"),
+        reason=AfterSaleReason.SHIPPING_FEES,
     )
 
     assert [i.accepted for i in result.items] == [True, False]
@@ -291,7 +324,9 @@ def test_nothing_passed_is_a_refund_refused_error_holding_each_item(rsps):
     )
 
     with pytest.raises(RefundRefusedError) as refused:
-        make_client().refund_order(paid_order(), gestures=[Gesture(Decimal("3.00"), 139)])
+        make_client().order_refund(
+            paid_order(), amount=Decimal("3.00"), reason=AfterSaleReason.OTHER
+        )
 
     assert isinstance(refused.value, errors.RejectedError)
     (item,) = refused.value.result.items
@@ -305,22 +340,16 @@ def test_nothing_passed_is_a_refund_refused_error_holding_each_item(rsps):
     ("kwargs", "error"),
     [
         ({}, ValueError),
-        ({"lines": [LineRefund("NOPE", motive="ClientClaim")]}, ValueError),
-        (
-            {
-                "lines": [
-                    LineRefund("TASSE-GRES-35CL", motive="ClientClaim"),
-                    LineRefund("TASSE-GRES-35CL", motive="VendorRejection"),
-                ]
-            },
-            ValueError,
-        ),
-        ({"gestures": Gesture(Decimal("1.00"), 131)}, TypeError),
+        ({"lines": ["NOPE"]}, ValueError),
+        ({"lines": ["TASSE-GRES-35CL", "TASSE-GRES-35CL"]}, ValueError),
+        ({"lines": "TASSE-GRES-35CL"}, TypeError),
+        ({"amount": Decimal("1.005")}, ValueError),
+        ({"amount": Decimal("1.00"), "reason": "ClientClaim"}, TypeError),
     ],
 )
 def test_refund_checks_its_arguments_before_any_call(rsps, kwargs, error):
     with pytest.raises(error):
-        make_client().refund_order(paid_order(), **kwargs)
+        make_client().order_refund(paid_order(), **{"reason": AfterSaleReason.OTHER, **kwargs})
     assert len(rsps.calls) == 0
 
 
@@ -412,13 +441,15 @@ def test_discussions_are_read_tolerantly_with_messages_oldest_first(rsps):
         "Open",
         "Produit endommagé",
     )
-    assert (claim.claim_type, claim.is_claim, claim.closed_at) == ("DamagedProduct", True, None)
+    assert (claim.typology, claim.is_claim, claim.closed_at) == ("DamagedProduct", True, None)
+    assert (claim.kind, claim.open, claim.to_answer) == (DiscussionKind.CLAIM, True, True)
     assert claim.created_at == datetime(2026, 7, 20, 7, 15, 0, 500000, tzinfo=UTC)
-    assert [(m.content, m.sender_type) for m in claim.messages] == [
+    assert [(m.body, m.sender) for m in claim.messages] == [
         ("La tasse est arrivée cassée.", "Customer"),
         ("Toujours rien ?", "Customer"),
     ]
     assert claim.messages[-1].sent_at == datetime(2026, 7, 21, 8, 0, tzinfo=UTC)
+    assert claim.last_customer_message_at == datetime(2026, 7, 21, 8, 0, tzinfo=UTC)
     assert (other.discussion_id, other.created_at, other.messages, other.is_claim) == (
         "8400124",
         None,
@@ -494,6 +525,54 @@ def test_close_discussions_sends_longs_and_maps_every_status(rsps):
         "accept or refuse the cancellation first."
     )
     assert "(SomethingNew)" in results[5].message
+
+
+def test_discussions_asks_for_claims_and_open_ones_and_keeps_those_updated_since(rsps):
+    add_soap(rsps, result_envelope("GetDiscussionList", DISCUSSIONS))
+
+    found = list(
+        make_client().discussions(
+            since=datetime(2026, 7, 21, tzinfo=UTC), open_only=True, claims_only=True
+        )
+    )
+
+    element = parameter_of(rsps.calls[0].request, "GetDiscussionList", "discussionFilter")
+    assert fields_of(element) == [
+        ("DiscussionType", "Claim"),
+        ("StatusList", [("DiscussionStateFilter", "Open")]),
+    ]
+    # 8400124 has no readable date: kept, never lost for want of one.
+    assert [d.discussion_id for d in found] == ["8400123", "8400124"]
+
+
+def test_one_discussion_is_found_among_all_and_an_unknown_one_is_a_sentence(rsps):
+    add_soap(rsps, result_envelope("GetDiscussionList", DISCUSSIONS))
+    add_soap(rsps, result_envelope("GetDiscussionList", DISCUSSIONS))
+    client = make_client()
+
+    assert client.discussion("8400124").status == "Closed"
+    with pytest.raises(errors.RejectedError, match="knows no discussion 1 for this account"):
+        client.discussion("1")
+
+
+def test_a_reply_is_not_supported_and_points_to_the_seller_portal(rsps):
+    with pytest.raises(errors.NotSupportedError) as refused:
+        make_client().discussion_reply("8400123", "Bonjour")
+    assert "answer the customer on the Cdiscount seller portal" in str(refused.value)
+    assert SELLER_PORTAL_URL in str(refused.value)
+    assert len(rsps.calls) == 0
+
+
+def test_closing_one_discussion_reads_its_outcome(rsps):
+    add_soap(rsps, close_answer((5, "UnauthorizedLastAnswer")))
+
+    result = make_client().discussion_close("5")
+
+    assert (result.discussion_id, result.outcome, result.closed) == (
+        "5",
+        LAST_ANSWER_MISSING,
+        False,
+    )
 
 
 @pytest.mark.parametrize("ids", [[], ["12a"], "12"])

@@ -7,17 +7,16 @@ import pytest
 import requests
 
 from channels.cdiscount import MarketplaceClient
-from channels.cdiscount._marketplace_aftersale import (
+from channels.cdiscount.aftersale import (
     ALREADY_CLOSED,
     CANCELLATION_PENDING,
     CLOSED,
     LAST_ANSWER_MISSING,
     NOT_FOUND,
-    Gesture,
-    LineRefund,
-    RefundRefusedError,
+    AfterSaleReason,
+    Outcome,
 )
-from channels.cdiscount.errors import RejectedError
+from channels.cdiscount.errors import CancellationRefusedError, RefundRefusedError
 from channels.simulator import DEMO_MARKETPLACE
 
 LOGIN = DEMO_MARKETPLACE["login"]
@@ -57,9 +56,9 @@ def control(simulator, method, path, **json):
 def test_cancel_a_paid_order_refunds_every_line(simulator, client):
     number = add_order(simulator, "WaitingForShipmentAcceptation")
 
-    result = client.cancel_order(client.get_order(number))
+    result = client.order_cancel(client.get_order(number), reason=AfterSaleReason.OUT_OF_STOCK)
 
-    assert (result.state, result.line_ids) == ("ShipmentRefusedBySeller", ("SKU-1", "SKU-2"))
+    assert (result.status, result.line_ids) == ("ShipmentRefusedBySeller", ("SKU-1", "SKU-2"))
     order = client.get_order(number)
     assert order.status == "ShipmentRefusedBySeller" and order.closed
     assert {(line.status, line.quantity) for line in order.lines} == {
@@ -70,9 +69,9 @@ def test_cancel_a_paid_order_refunds_every_line(simulator, client):
 def test_cancel_before_acceptance_refuses_the_order(simulator, client):
     number = add_order(simulator, "WaitingForSellerAcceptation")
 
-    result = client.cancel_order(client.get_order(number))
+    result = client.order_cancel(client.get_order(number), reason=AfterSaleReason.PRICE_ERROR)
 
-    assert result.state == "RefusedBySeller"
+    assert result.status == "RefusedBySeller"
     assert client.get_order(number).status == "RefusedBySeller"
 
 
@@ -81,8 +80,8 @@ def test_an_order_no_longer_cancellable_is_a_sentence(simulator, client):
     order = client.get_order(number)
     simulator.state.set_order_status("marketplace", number, "Shipped")
 
-    with pytest.raises(RejectedError) as refused:
-        client.cancel_order(order)
+    with pytest.raises(CancellationRefusedError) as refused:
+        client.order_cancel(order, reason=AfterSaleReason.OUT_OF_STOCK)
 
     assert str(refused.value).startswith(
         f"Cdiscount would not cancel order {number}: it is no longer cancellable"
@@ -94,9 +93,12 @@ def test_an_order_no_longer_cancellable_is_a_sentence(simulator, client):
 def test_cancelling_some_lines_only_says_to_cancel_the_whole_order(simulator, client):
     number = add_order(simulator, "WaitingForShipmentAcceptation")
 
-    with pytest.raises(RejectedError, match="cancel the whole order instead"):
-        client.cancel_order(client.get_order(number), line_ids=["SKU-2"])
+    with pytest.raises(CancellationRefusedError, match="cancel the whole order instead") as no:
+        client.order_cancel(
+            client.get_order(number), lines=["SKU-2"], reason=AfterSaleReason.OUT_OF_STOCK
+        )
 
+    assert no.value.whole_order_offered
     assert client.get_order(number).status == "WaitingForShipmentAcceptation"
 
 
@@ -145,10 +147,8 @@ def test_refund_a_whole_line_and_a_gesture(simulator, client):
     number = add_order(simulator, "Shipped")
     order = client.get_order(number)
 
-    result = client.refund_order(
-        order,
-        lines=[LineRefund("SKU-2", motive="ClientClaim", refund_shipping=False)],
-        gestures=[Gesture(Decimal("5.00"), motive_id=135)],
+    result = client.order_refund(
+        order, lines=["SKU-2"], amount=Decimal("5.00"), reason=AfterSaleReason.LATE_DELIVERY
     )
 
     assert [(item.kind, item.accepted) for item in result.items] == [
@@ -168,8 +168,8 @@ def test_a_gesture_above_the_allowed_amount_is_refused_with_a_sentence(simulator
     number = add_order(simulator, "Shipped")
 
     with pytest.raises(RefundRefusedError) as refused:
-        client.refund_order(
-            client.get_order(number), gestures=[Gesture(Decimal("500.00"), motive_id=139)]
+        client.order_refund(
+            client.get_order(number), amount=Decimal("500.00"), reason=AfterSaleReason.OTHER
         )
 
     (item,) = refused.value.result.items
@@ -182,21 +182,17 @@ def test_a_gesture_above_the_allowed_amount_is_refused_with_a_sentence(simulator
 def test_a_partial_refusal_returns_what_passed_and_what_did_not(simulator, client):
     number = add_order(simulator, "Shipped")
     order = client.get_order(number)
-    client.refund_order(order, lines=[LineRefund("SKU-1", motive="ClientClaim")])
+    client.order_refund(order, lines=["SKU-1"], reason=AfterSaleReason.DAMAGED_PRODUCT)
 
-    result = client.refund_order(
-        order,
-        lines=[
-            LineRefund("SKU-1", motive="ClientClaim"),  # already refunded
-            LineRefund("SKU-2", motive="VendorInitiatedRefund", refund_shipping=True),
-        ],
-    )
+    # SKU-1 is already refunded.
+    result = client.order_refund(order, lines=["SKU-1", "SKU-2"], reason=AfterSaleReason.OTHER)
 
     assert [(item.sku, item.accepted) for item in result.items] == [
         ("SKU-1", False),
         ("SKU-2", True),
     ]
     assert "déjà remboursée" in result.refused[0].cdiscount_message
+    assert result.state == Outcome.PARTIAL
     assert len(client.get_order(number).vouchers) == 2
 
 
@@ -204,8 +200,8 @@ def test_refunding_an_order_not_shipped_is_refused(simulator, client):
     number = add_order(simulator, "WaitingForShipmentAcceptation")
 
     with pytest.raises(RefundRefusedError, match="refunds are for shipped orders"):
-        client.refund_order(
-            client.get_order(number), lines=[LineRefund("SKU-1", motive="ClientCancellation")]
+        client.order_refund(
+            client.get_order(number), lines=["SKU-1"], reason=AfterSaleReason.CUSTOMER_REQUEST
         )
 
 
@@ -228,18 +224,18 @@ def test_discussions_arrive_over_time_and_filter(simulator, client):
     control(simulator, "POST", "/marketplace/discussions", order_id=other, content="Question")
 
     (claim,) = client.list_discussions(discussion_type="Claim")
-    assert (claim.order_id, claim.claim_type, claim.is_claim) == (
+    assert (claim.order_id, claim.typology, claim.is_claim) == (
         shipped,
         "PackageNotReceived",
         True,
     )
-    assert [m.content for m in claim.messages] == ["Pas reçu."]
+    assert [m.body for m in claim.messages] == ["Pas reçu."]
     assert [d.order_id for d in client.list_discussions(order_ids=[other])] == [other]
 
     simulator.state.advance_clock(3601)
     (claim,) = client.list_discussions(discussion_type="Claim", status="NotProcessed")
-    assert [m.content for m in claim.messages] == ["Pas reçu.", "Toujours rien ?"]
-    assert claim.messages[-1].sender_type == "Customer"
+    assert [m.body for m in claim.messages] == ["Pas reçu.", "Toujours rien ?"]
+    assert claim.messages[-1].sender == "Customer"
 
 
 def test_close_discussions_reports_each_outcome(simulator, client):

@@ -1,7 +1,6 @@
 """OctopiaClient after the sale (§O7-§O9) against mocked HTTP: what it sends, how tolerantly it
 reads the [unconfirmed] answers, and the sentences it turns refusals into."""
 
-import inspect
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -9,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from channels.cdiscount import AfterSaleClient, OctopiaClient, errors
+from channels.cdiscount import AfterSaleReason, DiscussionKind, Outcome, errors
 from channels.cdiscount._octopia_parse import read_order
 from tests.cdiscount.support import assert_no_secret
 from tests.cdiscount.test_octopia_client import (
@@ -60,27 +59,13 @@ def query(call):
     return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
 
 
-AFTER_SALE_OPERATIONS = sorted(
-    name for name, member in vars(AfterSaleClient).items() if callable(member) and name[0] != "_"
-)
-
-
-@pytest.mark.parametrize("name", AFTER_SALE_OPERATIONS)
-def test_the_client_has_each_after_sale_operation_with_the_protocols_parameters(name):
-    expected = inspect.signature(getattr(AfterSaleClient, name)).parameters.values()
-    actual = inspect.signature(getattr(OctopiaClient, name)).parameters.values()
-    assert [(p.name, p.kind, p.default) for p in actual] == [
-        (p.name, p.kind, p.default) for p in expected
-    ]
-
-
 # §O7 cancelling
 
 
 def test_reasons_are_asked_for_the_seller_before_shipment_and_read_in_any_listing_form(rsps):
     rsps.get(f"{API_URL}/cancellation-reasons", json={"items": [{"id": "a", "label": "A"}, "b"]})
     with make_client() as client:
-        reasons = client.list_cancellation_reasons()
+        reasons = client.cancellation_reasons()
     assert [(r.code, r.label) for r in reasons] == [("a", "A"), ("b", None)]
     assert query(rsps.calls[0]) == {
         "salesChannel": "CDISFR",
@@ -92,17 +77,17 @@ def test_reasons_are_asked_for_the_seller_before_shipment_and_read_in_any_listin
 def test_a_whole_order_cancellation_sends_the_documented_body(rsps):
     rsps.post(f"{API_URL}/order-cancellation-requests", status=201, json={"requestId": "R1"})
     with make_client() as client:
-        request = client.cancel_order(order(), reason="seller-out-of-stock")
+        request = client.order_cancel(order(), reason=AfterSaleReason.OUT_OF_STOCK)
     assert sent(rsps.calls[0]) == {
         "orderSellerId": ORDER_ID,
         "reason": "seller-out-of-stock",
         "shippingCostRefund": True,
     }
     assert rsps.calls[0].request.headers["Content-Type"] == "application/json"
-    assert (request.request_id, request.status, request.settled, request.line_ids) == (
+    assert (request.request_id, request.status, request.state, request.line_ids) == (
         "R1",
         "Pending",
-        False,
+        Outcome.PENDING,
         (),
     )
 
@@ -114,9 +99,7 @@ def test_a_partial_cancellation_names_each_line_and_reads_the_other_id_key(rsps)
         json={"cancellationRequestId": "R2", "status": "Pending"},
     )
     with make_client() as client:
-        request = client.cancel_lines(
-            order(), line_ids=["2"], reason="seller-out-of-stock", refund_shipping=False
-        )
+        request = client.order_cancel(order(), lines=["2"], reason=AfterSaleReason.OUT_OF_STOCK)
     assert sent(rsps.calls[0]) == {
         "orderSellerId": ORDER_ID,
         "lines": [
@@ -124,7 +107,7 @@ def test_a_partial_cancellation_names_each_line_and_reads_the_other_id_key(rsps)
                 "lineId": "2",
                 "offerId": "SKU-1",
                 "reason": "seller-out-of-stock",
-                "shippingCostRefund": False,
+                "shippingCostRefund": True,
             }
         ],
     }
@@ -138,16 +121,23 @@ def test_a_created_request_without_a_body_takes_its_id_from_location(rsps):
         headers={"Location": f"{API_URL}/order-cancellation-requests/R9"},
     )
     with make_client() as client:
-        assert client.cancel_order(order(), reason="x").request_id == "R9"
+        assert client.order_cancel(order(), reason=AfterSaleReason.PRICE_ERROR).request_id == "R9"
 
 
 @pytest.mark.parametrize(
     ("line_ids", "error"),
-    [([], "at least one line"), (["7"], "has no line 7"), ("1", "not one string")],
+    [
+        ([], "at least one line"),
+        (["7"], "has no line 7"),
+        ("1", "not one string"),
+        (None, "not one this API takes"),
+    ],
 )
 def test_partial_cancellation_arguments_are_checked_before_any_call(rsps, line_ids, error):
+    # The last case: a reason Octopia has no cancellation code for.
+    reason = AfterSaleReason.OUT_OF_STOCK if line_ids is not None else AfterSaleReason.OTHER
     with make_client() as client, pytest.raises((ValueError, TypeError), match=error):
-        client.cancel_lines(order(), line_ids=line_ids, reason="seller-out-of-stock")
+        client.order_cancel(order(), lines=line_ids, reason=reason)
 
 
 def test_a_refused_line_level_request_says_so_and_offers_the_whole_order(rsps, cdiscount_logs):
@@ -161,7 +151,7 @@ def test_a_refused_line_level_request_says_so_and_offers_the_whole_order(rsps, c
         "Partial cancellation is not available",
     )
     with make_client() as client, pytest.raises(errors.CancellationRefusedError) as refused:
-        client.cancel_lines(order(), line_ids=["1"], reason="seller-out-of-stock")
+        client.order_cancel(order(), lines=["1"], reason=AfterSaleReason.OUT_OF_STOCK)
     error = refused.value
     assert error.whole_order_offered
     assert str(error).startswith(
@@ -190,7 +180,7 @@ def test_a_refused_whole_order_cancellation_says_what_to_do(rsps, status, order_
         content_type=PROBLEM_JSON,
     )
     with make_client() as client, pytest.raises(errors.CancellationRefusedError) as refused:
-        client.cancel_order(order(order_status), reason="seller-out-of-stock")
+        client.order_cancel(order(order_status), reason=AfterSaleReason.OUT_OF_STOCK)
     assert expected in str(refused.value)
     assert not refused.value.whole_order_offered
 
@@ -206,12 +196,12 @@ def test_follow_up_reads_each_requests_outcome_and_ignores_other_orders(rsps):
         ],
     )
     with make_client() as client:
-        found = client.list_cancellation_requests(order())
+        found = client.order_cancellations(order())
     assert query(rsps.calls[0]) == {"orderSellerId": ORDER_ID}
-    assert [(r.request_id, r.settled, r.accepted, r.message) for r in found] == [
-        ("R1", True, True, None),
-        ("R2", True, False, "Shipped"),
-        ("R3", False, None, None),
+    assert [(r.request_id, r.state, r.message) for r in found] == [
+        ("R1", Outcome.ACCEPTED, None),
+        ("R2", Outcome.REFUSED, "Shipped"),
+        ("R3", Outcome.PENDING, None),
     ]
 
 
@@ -229,15 +219,15 @@ def test_follow_up_reads_each_requests_outcome_and_ignores_other_orders(rsps):
 def test_the_allowance_is_read_in_any_form(rsps, answer):
     rsps.get(f"{API_URL}/orders/{ORDER_ID}/commercial-gestures-available-amounts", json=answer)
     with make_client() as client:
-        allowance = client.get_refund_allowance(order("Shipped"))
-    assert (allowance.allowable_amount, allowance.currency) == (Decimal("44.9"), "EUR")
+        allowance = client.refund_allowance(order("Shipped"))
+    assert (allowance.amount, allowance.currency) == (Decimal("44.9"), "EUR")
 
 
 def test_a_refund_sends_the_documented_body_and_keeps_what_was_asked(rsps):
     rsps.post(f"{API_URL}/order-commercial-gesture-requests", status=201, json={"id": "G1"})
     with make_client() as client:
-        refund = client.request_refund(
-            order("Shipped"), amount=Decimal("12.5"), reason="Other", details=" Lost "
+        refund = client.order_refund(
+            order("Shipped"), amount=Decimal("12.5"), reason=AfterSaleReason.OTHER, details=" Lost "
         )
     assert sent(rsps.calls[0]) == {
         "orderId": ORDER_ID,
@@ -245,26 +235,42 @@ def test_a_refund_sends_the_documented_body_and_keeps_what_was_asked(rsps):
         "amount": 12.5,
         "reasonDetails": "Lost",
     }
-    assert (refund.refund_id, refund.amount, refund.reason, refund.settled) == (
+    assert (refund.refund_id, refund.amount, refund.reason_code, refund.state) == (
         "G1",
         Decimal("12.5"),
         "Other",
-        False,
+        Outcome.PENDING,
     )
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
-        ({"amount": Decimal("0"), "reason": "MissingProduct"}, "more than 0"),
-        ({"amount": 5, "reason": "MissingProduct"}, "Decimal"),
-        ({"amount": Decimal("5"), "reason": "Other"}, "details are required"),
-        ({"amount": Decimal("5"), "reason": " "}, "reason is required"),
+        ({"amount": Decimal("0"), "reason": AfterSaleReason.MISSING_PRODUCT}, "more than 0"),
+        ({"amount": 5, "reason": AfterSaleReason.MISSING_PRODUCT}, "Decimal"),
+        ({"amount": Decimal("5"), "reason": AfterSaleReason.OTHER}, "details are required"),
+        ({"amount": Decimal("5"), "reason": " "}, "reason must be an AfterSaleReason"),
+        ({"reason": AfterSaleReason.MISSING_PRODUCT}, "give an amount, or the lines"),
     ],
 )
 def test_refund_arguments_are_checked_before_any_call(rsps, kwargs, error):
     with make_client() as client, pytest.raises((ValueError, TypeError), match=error):
-        client.request_refund(order("Shipped"), **kwargs)
+        client.order_refund(order("Shipped"), **kwargs)
+
+
+def test_lines_are_refunded_as_a_gesture_of_their_amount(rsps):
+    rsps.post(f"{API_URL}/order-commercial-gesture-requests", status=201, json={"id": "G2"})
+    with make_client() as client:
+        refund = client.order_refund(
+            order("Shipped"), lines=["2"], reason=AfterSaleReason.DAMAGED_PRODUCT
+        )
+    assert sent(rsps.calls[0]) == {
+        "orderId": ORDER_ID,
+        "reason": "Other",
+        "amount": 20.0,
+        "reasonDetails": "Product damaged: lines SKU-1",
+    }
+    assert (refund.amount, [item.kind for item in refund.items]) == (Decimal("20"), ["gesture"])
 
 
 def test_a_refused_refund_is_a_sentence_with_cdiscounts_words(rsps):
@@ -278,7 +284,11 @@ def test_a_refused_refund_is_a_sentence_with_cdiscounts_words(rsps):
         "The amount 60.00 exceeds the allowable amount 49.80",
     )
     with make_client() as client, pytest.raises(errors.RefundRefusedError) as refused:
-        client.request_refund(order("Shipped"), amount=Decimal("60"), reason="MissingProduct")
+        client.order_refund(
+            order("Shipped"), amount=Decimal("60"), reason=AfterSaleReason.MISSING_PRODUCT
+        )
+    (item,) = refused.value.result.items
+    assert (item.state, item.amount) == (Outcome.REFUSED, Decimal("60"))
     assert str(refused.value).startswith(
         "Cdiscount refused the refund of 60.00 EUR on order 2611270930ABCDE"
     )
@@ -295,11 +305,11 @@ def test_refunds_follow_the_cursor_from_the_body_or_the_link_header(rsps):
     )
     rsps.get(url, json={"items": [{"id": "G3", "amount": {"amount": 2}}]})
     with make_client() as client:
-        refunds = list(client.list_refunds(order("Shipped")))
-    assert [(r.refund_id, r.accepted, r.amount) for r in refunds] == [
-        ("G1", None, None),
-        ("G2", True, None),
-        ("G3", None, Decimal("2")),
+        refunds = client.order_refunds(order("Shipped"))
+    assert [(r.refund_id, r.state, r.amount) for r in refunds] == [
+        ("G1", Outcome.PENDING, None),
+        ("G2", Outcome.ACCEPTED, None),
+        ("G3", Outcome.PENDING, Decimal("2")),
     ]
     assert [query(call).get("cursor") for call in rsps.calls] == [None, "c2", "c3"]
     assert query(rsps.calls[0]) == {"orderId": ORDER_ID, "limit": "50"}
@@ -310,7 +320,7 @@ def test_a_cursor_coming_back_is_malformed_not_an_endless_loop(rsps):
     for _ in range(2):
         rsps.get(url, json={"items": [{"id": "G1", "orderId": ORDER_ID}], "nextCursor": "same"})
     with make_client() as client, pytest.raises(errors.MalformedResponseError, match="twice"):
-        list(client.list_refunds(order("Shipped")))
+        client.order_refunds(order("Shipped"))
 
 
 # §O9 discussions
@@ -330,30 +340,29 @@ def test_discussions_are_asked_with_their_filters_and_read_tolerantly(rsps):
                     "processStatus": "ToTreat",
                 },
                 {"id": "D2", "graduation": "Level_1", "status": "Closed"},
+                {"id": "D3", "graduation": "Discussion"},
                 {"subject": "no id: skipped"},
             ]
         },
     )
     with make_client() as client:
         found = list(
-            client.list_discussions(
-                open_only=True,
-                to_answer=True,
-                typology="productIsDamaged",
-                updated_from=datetime(2026, 11, 1, tzinfo=UTC),
+            client.discussions(
+                open_only=True, claims_only=True, since=datetime(2026, 11, 1, tzinfo=UTC)
             )
         )
     assert query(rsps.calls[0]) == {
         "isOpen": "true",
-        "processStatus": "ToTreat",
-        "typologyCode": "productIsDamaged",
         "updatedAtMin": "2026-11-01T00:00:00Z",
         "pageIndex": "1",
         "pageSize": "100",
     }
+    # Octopia has no graduation filter: D3, no claim, is left out by the client.
     assert [
         (d.discussion_id, d.order_id, d.is_claim, d.escalated, d.open, d.to_answer) for d in found
     ] == [("D1", ORDER_ID, True, False, True, True), ("D2", None, True, True, False, False)]
+    assert [d.kind for d in found] == [DiscussionKind.CLAIM, DiscussionKind.ESCALATED]
+    assert found[0].typology == "productIsDamaged"
 
 
 def test_a_discussion_comes_with_its_messages_oldest_first(rsps):
@@ -378,19 +387,21 @@ def test_a_discussion_comes_with_its_messages_oldest_first(rsps):
         },
     )
     with make_client() as client:
-        discussion = client.get_discussion("D1")
+        discussion = client.discussion("D1")
     assert [(m.body, m.sender, m.read) for m in discussion.messages] == [
         ("First", "Customer", True),
         ("Second", "Seller", None),
     ]
+    assert discussion.last_customer_message_at == datetime(2026, 11, 1, 10, tzinfo=UTC)
 
 
 def test_a_reply_and_a_close_send_the_documented_forms(rsps):
     rsps.post(f"{API_URL}/messages", status=201, json={"messageId": "M1"})
     rsps.patch(f"{API_URL}/discussions/D1", status=204)
     with make_client() as client:
-        client.send_message("D1", " Hello ")
-        client.close_discussion("D1")
+        client.discussion_reply("D1", " Hello ")
+        closed = client.discussion_close("D1")
+    assert (closed.discussion_id, closed.closed) == ("D1", True)
     assert sent(rsps.calls[0]) == {"discussionId": "D1", "body": "Hello", "receiver": "Customer"}
     assert sent(rsps.calls[1]) == [{"op": "replace", "path": "/isOpen", "value": False}]
     assert rsps.calls[1].request.headers["Content-Type"] == "application/json-patch+json"
@@ -401,7 +412,19 @@ def test_a_reply_to_a_closed_discussion_is_refused_with_a_sentence(rsps):
         rsps, "post", f"{API_URL}/messages", 409, 409, "Conflict", "Discussion D1 is closed."
     )
     with make_client() as client, pytest.raises(errors.RejectedError) as refused:
-        client.send_message("D1", "Hello")
+        client.discussion_reply("D1", "Hello")
     assert str(refused.value).startswith(
         "Cdiscount refused the message on discussion D1: the discussion is closed or escalated"
+    )
+
+
+def test_a_refused_close_is_an_outcome_with_a_sentence(rsps):
+    add_problem(
+        rsps, "patch", f"{API_URL}/discussions/D1", 409, 409, "Conflict", "Discussion escalated."
+    )
+    with make_client() as client:
+        result = client.discussion_close("D1")
+    assert (result.closed, result.outcome) == (False, "refused")
+    assert result.message.startswith(
+        "Cdiscount refused to close discussion D1: the discussion is closed or escalated"
     )
