@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from channels.models import HeldOffer, Job, Product
+from channels.models import CdiscountCallCount, HeldOffer, Job, Product
+from channels.services.metrics import cdiscount_calls_flush
 from channels.services.tokens import account_get_token
 from tests.orders_support import PAID, add_order, download
 
@@ -15,6 +16,10 @@ TOKEN = "scrape-me-7f3a9c"
 @pytest.fixture
 def metrics_on(settings):
     settings.METRICS_TOKEN = TOKEN
+    # Counts from calls earlier tests made in this process (inside their test transactions,
+    # so never flushed) would be added to this test's.
+    cdiscount_calls_flush()
+    CdiscountCallCount.objects.all().delete()
 
 
 def scrape(client, token=TOKEN):
