@@ -1,10 +1,11 @@
 """The Prometheus endpoint: refused without the token, and after a job, its figures."""
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from channels.models import CdiscountCallCount, HeldOffer, Job, Product
-from channels.services.metrics import cdiscount_calls_flush
+from channels.services.metrics import cdiscount_call_record, cdiscount_calls_flush
 from channels.services.tokens import account_get_token
 from tests.orders_support import PAID, add_order, download
 
@@ -78,3 +79,14 @@ def test_after_a_download_the_figures_are_exposed(client, metrics_on, simulator,
     for private in (octopia_account.access_token, octopia_account.octopia_client_secret, TOKEN):
         assert private not in text
     assert octopia_account.company.name not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_made_inside_a_transaction_is_counted_once_it_commits():
+    # Written inside it, the count row would stay locked across the next HTTP calls.
+    with transaction.atomic():
+        cdiscount_call_record("PATCH /offer-packages/{id}", 503)
+        assert not CdiscountCallCount.objects.filter(status="503").exists()
+    cdiscount_call_record("PATCH /offer-packages/{id}", 503)
+    row = CdiscountCallCount.objects.get(operation="PATCH /offer-packages/{id}", status="503")
+    assert row.count == 2
