@@ -207,6 +207,8 @@ CDISCOUNT_SOAP_URL = env.str(
     "CDISCOUNT_SOAP_URL", default="https://wsvc.cdiscount.com/MarketplaceAPIService.svc"
 )
 CDISCOUNT_TIMEOUT = env.float("CDISCOUNT_TIMEOUT", default=30.0)
+# The bearer token Prometheus sends to /metrics/; unset, the endpoint answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 OFFER_PACKAGE_DIR = env.str("OFFER_PACKAGE_DIR", default=str(VAR_DIR / "offer-packages"))
 

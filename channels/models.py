@@ -907,3 +907,22 @@ class OrderEvent(models.Model):
             message=message[:1000],
             trace_id=(getattr(exc, "trace_id", None) or "")[:100],
         )
+
+
+class CdiscountCallCount(models.Model):
+    """How many HTTP calls to Cdiscount got each status, per operation, since the install: the
+    counter behind the metrics endpoint, written by every process that calls Cdiscount
+    (docs/architecture.md, Metrics). No account, order or secret in it."""
+
+    operation = models.CharField(max_length=100)
+    # The HTTP status, or "no_answer" when the connection failed or timed out.
+    status = models.CharField(max_length=10)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "status"], name="call_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.status}: {self.count}"

@@ -6,7 +6,15 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PUBLIC_URL_NAMES = {"login", "logout", "set_language", "healthz", "offer_package_download"}
+# metrics: for Prometheus, which cannot log in; a bearer token guards it (tests/test_metrics.py).
+PUBLIC_URL_NAMES = {
+    "login",
+    "logout",
+    "set_language",
+    "healthz",
+    "offer_package_download",
+    "metrics",
+}
 
 
 def _app_patterns(resolver=None, prefix=""):

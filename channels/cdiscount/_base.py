@@ -34,6 +34,10 @@ from .results import Token
 logger = logging.getLogger("channels.cdiscount")
 
 T = TypeVar("T")
+# Told of every HTTP exchange: (operation, HTTP status, or None when no answer came). Handed in
+# by the caller, as the token store is; the app counts calls with it (docs/architecture.md,
+# Metrics).
+CallObserver = Callable[[str, int | None], None]
 E = TypeVar("E", bound=CdiscountError)
 
 REDACTED = "***"
@@ -99,7 +103,9 @@ class BaseClient:
         auto_refresh: bool,
         token_store: TokenStore | None,
         session: requests.Session | None,
+        observer: CallObserver | None = None,
     ) -> None:
+        self._observer = observer
         self._token_value: str | None = token or None
         self._timeout = timeout
         self._auto_refresh = auto_refresh
@@ -192,8 +198,33 @@ class BaseClient:
         self.renew_token()
         return call(self._token_value)
 
+    def _metric_operation(self, operation: str) -> str:
+        """The operation as the observer is told it: without ids, so the names stay few."""
+        return operation
+
+    def _observe(self, operation: str, status: int | None) -> None:
+        if self._observer is None:
+            return
+        try:
+            self._observer(self._metric_operation(operation), status)
+        except Exception:
+            # Counting calls must never break one.
+            logger.warning("%s: the call observer failed", operation, exc_info=True)
+
     def _send(self, method: str, url: str, *, operation: str, **kwargs: Any) -> requests.Response:
-        """The HTTP funnel: one session, always the timeout, transport failures mapped."""
+        """The HTTP funnel: one session, always the timeout, transport failures mapped; the
+        observer hears of every exchange, answered or not."""
+        status: int | None = None
+        try:
+            response = self._transmit(method, url, operation=operation, **kwargs)
+            status = response.status_code
+            return response
+        finally:
+            self._observe(operation, status)
+
+    def _transmit(
+        self, method: str, url: str, *, operation: str, **kwargs: Any
+    ) -> requests.Response:
         host = urlsplit(url).netloc
         started = time.monotonic()
         try:

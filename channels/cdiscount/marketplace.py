@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from lxml import etree
 
-from ._base import BaseClient, TokenStore, logger, media_type, utc_now
+from ._base import BaseClient, CallObserver, TokenStore, logger, media_type, utc_now
 from ._marketplace_aftersale import (
     DEFAULT_LINE_REFUND_MOTIVE,
     DISCUSSION_STATES,
@@ -165,6 +165,7 @@ class MarketplaceClient(BaseClient):
         auto_refresh: bool = True,
         token_store: TokenStore | None = None,
         session: requests.Session | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         super().__init__(
             token=token,
@@ -172,6 +173,7 @@ class MarketplaceClient(BaseClient):
             auto_refresh=auto_refresh,
             token_store=token_store,
             session=session,
+            observer=observer,
         )
         self._sts_url = sts_url
         self._soap_url = soap_url

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
 
-from ._base import BaseClient, TokenStore, logger, media_type, utc_now
+from ._base import BaseClient, CallObserver, TokenStore, logger, media_type, utc_now
 from ._octopia_parse import (
     CANCELLATION_CODES,
     GESTURE_CODES,
@@ -154,6 +154,7 @@ class OctopiaClient(BaseClient):
         auto_refresh: bool = True,
         token_store: TokenStore | None = None,
         session: requests.Session | None = None,
+        observer: CallObserver | None = None,
     ) -> None:
         super().__init__(
             token=token,
@@ -161,6 +162,7 @@ class OctopiaClient(BaseClient):
             auto_refresh=auto_refresh,
             token_store=token_store,
             session=session,
+            observer=observer,
         )
         self._auth_url = auth_url
         self._api_url = api_url.rstrip("/")
@@ -867,6 +869,16 @@ class OctopiaClient(BaseClient):
         return Token(value=access_token, expires_at=received_at + lifetime, received_at=received_at)
 
     # -- the API funnel ---------------------------------------------------------------------
+
+    def _metric_operation(self, operation: str) -> str:
+        # "GET /orders/123/shipments" -> "GET /orders/{id}/shipments": Octopia paths alternate
+        # collection and id (§O2), and an id per label would make one series per order.
+        method, _, path = operation.partition(" ")
+        if not path.startswith("/"):
+            return operation
+        segments = path.strip("/").split("/")
+        named = [s if i % 2 == 0 else "{id}" for i, s in enumerate(segments)]
+        return f"{method} /{'/'.join(named)}"
 
     def _api_call(
         self,

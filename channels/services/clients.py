@@ -5,6 +5,7 @@ from django.conf import settings
 from channels.cdiscount import CdiscountClient, MarketplaceClient, OctopiaClient
 from channels.models import CdiscountAccount, CdiscountApi
 
+from .metrics import cdiscount_call_record
 from .token_store import AccountTokenStore
 
 
@@ -39,6 +40,7 @@ def cdiscount_client_for(
             timeout=settings.CDISCOUNT_TIMEOUT,
             auto_refresh=auto_refresh,
             token_store=store,
+            observer=cdiscount_call_record,
         )
     return MarketplaceClient(
         sts_url=settings.CDISCOUNT_STS_URL,
@@ -49,4 +51,5 @@ def cdiscount_client_for(
         timeout=settings.CDISCOUNT_TIMEOUT,
         auto_refresh=auto_refresh,
         token_store=store,
+        observer=cdiscount_call_record,
     )
