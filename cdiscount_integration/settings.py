@@ -1,7 +1,7 @@
 """Settings, read from the environment (and a `.env` file) with django-environ.
 
-See PRODUCT.md §5 for the variables. Production values are the defaults for the Cdiscount URLs;
-`make run` points them at the bundled simulator.
+See docs/architecture.md, Configuration for the variables. Production values are the defaults for
+the Cdiscount URLs; `make run` points them at the bundled simulator.
 """
 
 import base64
@@ -124,7 +124,7 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
-# Stored in UTC; shown in the company's time zone (PRODUCT.md §7).
+# Stored in UTC; shown in the company's time zone (docs/architecture.md, Time zones).
 TIME_ZONE = "UTC"
 USE_TZ = True
 DEFAULT_COMPANY_TIME_ZONE = "Europe/Paris"
@@ -153,7 +153,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# Secrets at rest (PRODUCT.md §7). In development only, the key is derived from SECRET_KEY.
+# Secrets at rest (docs/architecture.md, Secrets). In development only, the key is derived from
+# SECRET_KEY.
 _field_key = env.str("FIELD_ENCRYPTION_KEY", default="")
 if not _field_key:
     if not DEBUG:
@@ -194,7 +195,7 @@ if env.bool("BEHIND_PROXY", default=False):
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_ORDER = "right-most"
 
-# Cdiscount endpoints (CDISCOUNT_API.md): production by default.
+# Cdiscount endpoints (docs/cdiscount-api.md): production by default.
 CDISCOUNT_AUTH_URL = env.str(
     "CDISCOUNT_AUTH_URL",
     default="https://auth.octopia-io.net/auth/realms/maas/protocol/openid-connect/token",

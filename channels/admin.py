@@ -1,4 +1,5 @@
-"""Django admin for staff: secrets are never shown or edited here (PRODUCT.md §2, §7)."""
+"""Django admin for staff: secrets are never shown or edited here
+(docs/architecture.md, Secrets)."""
 
 from django.contrib import admin
 

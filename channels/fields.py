@@ -1,4 +1,5 @@
-"""A text field stored encrypted with Fernet (PRODUCT.md §7: secrets encrypted at rest).
+"""A text field stored encrypted with Fernet
+(docs/architecture.md, Secrets: secrets encrypted at rest).
 
 FIELD_ENCRYPTION_KEY holds one Fernet key or several, comma-separated: the first encrypts, all
 decrypt, so a key can be rotated (`manage.py cdiscount reencrypt-secrets` then moves every value

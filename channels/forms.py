@@ -460,8 +460,8 @@ class ShipmentForm(forms.Form):
         return ShipmentInput.of(self.cleaned_data)
 
 
-# The General Settings page, panel by panel (PRODUCT.md §1): each option with the one-line
-# description shown beside it, in the read-only view and in the Edit form alike.
+# The General Settings page, panel by panel (docs/architecture.md, General Settings): each option
+# with the one-line description shown beside it, in the read-only view and in the Edit form alike.
 SETTINGS_PANELS = (
     (
         "credentials",

@@ -77,7 +77,8 @@ def guard_percent_field(label, **default) -> models.PositiveSmallIntegerField:
 
 
 class CdiscountAccount(models.Model):
-    """A company's Cdiscount connection: the General Settings page (PRODUCT.md §1-§2)."""
+    """A company's Cdiscount connection: the General Settings page
+    (docs/architecture.md, General Settings)."""
 
     # The credentials of each API generation, both kept: a seller may switch back and forth, and
     # a secret of one API is never sent to the other (docs/architecture.md, Credentials).
@@ -153,7 +154,8 @@ class CdiscountAccount(models.Model):
     guard_min_price = guard_min_price_field(_("Minimum price"))
     guard_max_drop = guard_percent_field(_("Maximum price drop"), default=30)
     guard_breaker = guard_percent_field(_("Catalogue breaker"), default=20)
-    # Account health: repeated authentication failures pause automatic sync (PRODUCT.md §7).
+    # Account health: repeated authentication failures pause automatic sync
+    # (docs/architecture.md, Account health).
     auth_failures = models.PositiveIntegerField(default=0)
     sync_paused_at = models.DateTimeField(null=True, blank=True)
     sync_paused_reason = models.TextField(blank=True)
@@ -237,7 +239,8 @@ class CdiscountAccount(models.Model):
 
 
 def mask_secret(value: str) -> str:
-    """First 4 and last 4 characters only (PRODUCT.md §2); short values are fully hidden."""
+    """First 4 and last 4 characters only
+    (docs/architecture.md, Secrets); short values are fully hidden."""
     if not value:
         return ""
     if len(value) <= 12:
@@ -291,7 +294,8 @@ class SettingsChange(models.Model):
 
 
 class Product(models.Model):
-    """A product of the seller's catalogue, offered on Cdiscount by EAN (PRODUCT.md §2).
+    """A product of the seller's catalogue, offered on Cdiscount by EAN
+    (docs/architecture.md, Products and CSV files).
 
     Beside the seller's own data it keeps what Cdiscount last accepted for the offer, what is
     on its way in a package, and the last offer error, so that only changes are sent.
@@ -446,7 +450,7 @@ class OfferPackageItem(models.Model):
 
 
 class Job(models.Model):
-    """One run of a background job, manual or scheduled (PRODUCT.md §2 Jobs page)."""
+    """One run of a background job, manual or scheduled (docs/architecture.md, The job record)."""
 
     class Kind(models.TextChoices):
         TOKEN_REFRESH = "token_refresh", _("Token refresh")
@@ -670,7 +674,8 @@ class AcceptanceRequest(models.Model):
     """An order that arrived awaiting the seller's acceptance, and what was decided.
 
     Kept even when unpaid orders are not imported: the pending ones form the "awaiting your
-    acceptance" list, so the seller can accept or refuse before Cdiscount cancels (PRODUCT.md §3).
+    acceptance" list, so the seller can accept or refuse before Cdiscount cancels
+    (docs/architecture.md, Acceptance).
     """
 
     class Status(models.TextChoices):
@@ -736,7 +741,8 @@ class Carrier(models.Model):
 
 
 class Shipment(models.Model):
-    """The seller's shipment of an order, and whether Cdiscount confirmed it (PRODUCT.md §3)."""
+    """The seller's shipment of an order, and whether Cdiscount confirmed it
+    (docs/architecture.md, Fulfillment upload)."""
 
     class UploadStatus(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -770,7 +776,8 @@ class Shipment(models.Model):
 
 
 class Notification(models.Model):
-    """An account problem shown under the bell until someone dismisses it (PRODUCT.md §2)."""
+    """An account problem shown under the bell until someone dismisses it
+    (docs/architecture.md, Account health)."""
 
     class Kind(models.TextChoices):
         CREDENTIALS = "credentials", _("Credentials refused")

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: ids in, a service call, nothing else (STYLE.md).
+"""Thin Celery tasks: ids in, a service call, nothing else (docs/architecture.md, Tasks).
 
 Beat runs the dispatchers; each starts one job per enabled account whose control is on and
 which has none of that kind still queued or running (services/jobs.py `job_start`).

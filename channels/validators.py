@@ -69,7 +69,7 @@ def _price_field(*, required: bool) -> EuroAmountField:
 
 
 def product_row_fields() -> dict[str, forms.Field]:
-    """One product, from a CSV row (PRODUCT.md §4 columns)."""
+    """One product, from a CSV row (docs/architecture.md, Products and CSV files)."""
     return {
         "sku": forms.CharField(max_length=100),
         "ean": forms.CharField(max_length=14),

@@ -67,7 +67,7 @@ from .services.tokens import (
 
 def _company_account(request, company_id: int):
     """The Cdiscount account of one of the user's companies (404 otherwise); its pages show
-    times in the company's time zone (PRODUCT.md §7), for this request only: the
+    times in the company's time zone (docs/architecture.md, Time zones), for this request only: the
     TimeZonePerRequestMiddleware goes back to the default zone after the response."""
     account = account_for_user(request.user, company_id)
     timezone.activate(account.company.time_zone)

@@ -1,4 +1,4 @@
-"""Configuration rules of PRODUCT.md §5 and the production stack file."""
+"""Configuration rules of docs/architecture.md, Configuration and the production stack file."""
 
 import os
 import shutil

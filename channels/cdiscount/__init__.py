@@ -1,6 +1,6 @@
 """Cdiscount API client: Octopia Seller API v2 (REST) and the legacy Marketplace API (SOAP).
 
-Holds the wire protocol only (CDISCOUNT_API.md); no Django, no business rules. Configuration
+Holds the wire protocol only (docs/cdiscount-api.md); no Django, no business rules. Configuration
 comes in through the constructors.
 """
 

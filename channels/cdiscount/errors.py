@@ -1,4 +1,5 @@
-"""The client's error tree, grouped by what the caller should do (STYLE.md: stripe-python).
+"""The client's error tree, grouped by what the caller should do
+(docs/architecture.md, The Cdiscount client).
 
 - TransientError: try again later (Celery retry with backoff; never sooner than retry_after).
 - AuthenticationError: get a new token, or ask the seller for working credentials.
@@ -31,7 +32,7 @@ class CdiscountError(Exception):
         self.status = status
         # Cdiscount's own words (error_description, problem title/detail, faultstring, ...).
         self.cdiscount_message = cdiscount_message
-        # Octopia's traceId: support asks for it (CDISCOUNT_API.md §O2).
+        # Octopia's traceId: support asks for it (docs/cdiscount-api.md §O2).
         self.trace_id = trace_id
         self.body = body[:BODY_LIMIT] if body is not None else None
 

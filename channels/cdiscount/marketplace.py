@@ -1,4 +1,4 @@
-"""Cdiscount Marketplace API (SOAP 1.1 over WCF), CDISCOUNT_API.md §M."""
+"""Cdiscount Marketplace API (SOAP 1.1 over WCF), docs/cdiscount-api.md §M."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Octopia Seller API v2 (REST/JSON), CDISCOUNT_API.md §O."""
+"""Octopia Seller API v2 (REST/JSON), docs/cdiscount-api.md §O."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Shipments and the fulfillment upload (PRODUCT.md §3, CDISCOUNT_API.md §O4, §M5).
+"""Shipments and the fulfillment upload (docs/architecture.md, Fulfillment upload;
+docs/cdiscount-api.md §O4, §M5).
 
 Each pending shipment is sent once. Before sending, the order is read back from Cdiscount: an
 order already shipped with the same tracking number means an earlier upload got through even

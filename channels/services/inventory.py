@@ -1,4 +1,5 @@
-"""Stock and prices up to Cdiscount (PRODUCT.md §3, CDISCOUNT_API.md §O5, §M6).
+"""Stock and prices up to Cdiscount (docs/architecture.md, Inventory upload;
+docs/cdiscount-api.md §O5, §M6).
 
 Only offers that differ from what Cdiscount last accepted are sent. An offer Cdiscount has
 never accepted, a change of fees, or a full resend goes as a full offer (Upsert / Full); the

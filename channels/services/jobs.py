@@ -41,8 +41,9 @@ WORK = {
     Job.Kind.SHIPMENTS_IMPORT: imports.shipments_import,
 }
 
-# The control on General Settings that switches each scheduled job on (PRODUCT.md §1); token
-# refresh runs for every enabled account. CSV imports have none: they are never scheduled.
+# The control on General Settings that switches each scheduled job on (docs/architecture.md,
+# Enabled); token refresh runs for every enabled account. CSV imports have none: they are never
+# scheduled.
 CONTROL = {
     Job.Kind.TOKEN_REFRESH: "enabled",
     Job.Kind.ORDER_DOWNLOAD: "enable_order_download",

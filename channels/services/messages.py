@@ -1,4 +1,5 @@
-"""Turns Cdiscount errors into sentences that tell a seller what to do (PRODUCT.md §7)."""
+"""Turns Cdiscount errors into sentences that tell a seller what to do
+(docs/architecture.md, Error messages)."""
 
 import re
 

@@ -1,4 +1,5 @@
-"""Order download and acceptance (PRODUCT.md §3, CDISCOUNT_API.md §O4, §M4-M5).
+"""Order download and acceptance (docs/architecture.md, Order download;
+docs/cdiscount-api.md §O4, §M4-M5).
 
 Orders are upserted by (account, reference) in batches, each batch in one transaction, so a
 crash leaves only whole orders behind; the cursor moves only when the whole run succeeds, so a

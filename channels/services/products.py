@@ -1,4 +1,4 @@
-"""The catalogue: CSV import and export (PRODUCT.md §2, §4)."""
+"""The catalogue: CSV import and export (docs/architecture.md, Products and CSV files)."""
 
 import logging
 from collections import defaultdict

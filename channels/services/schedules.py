@@ -14,8 +14,8 @@ from .jobs import CONTROL
 
 TASK = "channels.tasks.dispatch_scheduled"
 
-# Default schedules (PRODUCT.md §3): kind -> (name, minutes between runs). Rows in the database
-# that admins edit without a deploy; created when missing, never overwritten.
+# Default schedules (docs/architecture.md, Schedules): kind -> (name, minutes between runs). Rows in
+# the database that admins edit without a deploy; created when missing, never overwritten.
 DEFAULT_SCHEDULES = {
     "token_refresh": ("Cdiscount: token refresh", 60),
     "order_download": ("Cdiscount: order download", 10),

@@ -1,4 +1,5 @@
-"""Get Token and Test Token Validity (PRODUCT.md §1, CDISCOUNT_API.md §O1-O3, §M1-M3)."""
+"""Get Token and Test Token Validity (docs/architecture.md, Tokens;
+docs/cdiscount-api.md §O1-O3, §M1-M3)."""
 
 import copy
 import logging
@@ -159,8 +160,8 @@ def _token_received(token) -> str:
     return _("Token received, valid until %(when)s.") % {"when": expires}
 
 
-# Renew a token this long before it expires (PRODUCT.md §3); Octopia tokens last 2 hours, so
-# they are renewed at every hourly run.
+# Renew a token this long before it expires (docs/architecture.md, Tokens); Octopia tokens last 2
+# hours, so they are renewed at every hourly run.
 REFRESH_MARGIN = timedelta(hours=6)
 
 

@@ -1,4 +1,5 @@
-"""A local Cdiscount server implementing CDISCOUNT_API.md on its own, for development and tests.
+"""A local Cdiscount server implementing
+docs/cdiscount-api.md on its own, for development and tests.
 
 It shares no code with the client (`channels.cdiscount`) and imports nothing from Django, so a
 protocol mistake in the client fails against it instead of being mirrored.

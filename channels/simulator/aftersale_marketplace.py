@@ -1,4 +1,4 @@
-"""Marketplace API after the sale (CDISCOUNT_API.md §M8–§M10): CreateRefundVoucher,
+"""Marketplace API after the sale (docs/cdiscount-api.md §M8–§M10): CreateRefundVoucher,
 GetDiscussionList, CloseDiscussionList, and the control endpoints that raise what customers do
 (a cancellation request, a claim, a message).
 

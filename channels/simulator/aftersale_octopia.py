@@ -1,5 +1,5 @@
-"""Octopia after the sale (CDISCOUNT_API.md §O7-§O9): cancellation requests, commercial gestures
-and customer discussions, each with its own state machine on the simulator clock.
+"""Octopia after the sale (docs/cdiscount-api.md §O7-§O9): cancellation requests, commercial
+gestures and customer discussions, each with its own state machine on the simulator clock.
 
 - A seller's cancellation request is Pending, then Accepted (the order or its lines become
   Cancelled) or Refused, `settle_delay` seconds later. Refused at once: an order past

@@ -182,7 +182,8 @@ def _products(table: str) -> tuple[Product, ...]:
 
 PRODUCTS: tuple[Product, ...] = _products(_PRODUCT_TABLE)
 
-# The EANs of CDISCOUNT_API.md's own examples (§O5, §M6), so its sample offers are accepted too.
+# The EANs of
+# docs/cdiscount-api.md's own examples (§O5, §M6), so its sample offers are accepted too.
 SPEC_EXAMPLE_EANS: tuple[str, ...] = ("3760452700039", "3760452700046")
 # The products Cdiscount knows for every seller: an offer may only be put on one of these.
 KNOWN_EANS: frozenset[str] = frozenset(product.ean for product in PRODUCTS) | frozenset(

@@ -1,4 +1,5 @@
-"""Cdiscount Marketplace API (CDISCOUNT_API.md §M): the STS token service and the SOAP service."""
+"""Cdiscount Marketplace API
+(docs/cdiscount-api.md §M): the STS token service and the SOAP service."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the Marketplace API holds after the sale (CDISCOUNT_API.md §M9, §M10): refund vouchers,
+"""What the Marketplace API holds after the sale (docs/cdiscount-api.md §M9, §M10): refund vouchers,
 discussions and claims, with messages that arrive over time.
 
 A store of its own beside the order book (which keeps the orders' and lines' states); it has its

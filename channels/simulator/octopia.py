@@ -1,4 +1,5 @@
-"""Octopia Seller API v2 (CDISCOUNT_API.md §O): the Keycloak token endpoint and the REST API."""
+"""Octopia Seller API v2
+(docs/cdiscount-api.md §O): the Keycloak token endpoint and the REST API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SOAP 1.1 as the Marketplace API's WCF service speaks it (CDISCOUNT_API.md §M2).
+"""SOAP 1.1 as the Marketplace API's WCF service speaks it (docs/cdiscount-api.md §M2).
 
 Requests are read by namespace and in schema order, the way WCF's DataContractSerializer reads
 them, so a client that gets a namespace or an element order wrong fails here as it would there.

@@ -76,7 +76,8 @@ class MarketplaceAccount:
 
     @property
     def seller_login(self) -> str:
-        # The API login is the seller login followed by "-api" (CDISCOUNT_API.md intro).
+        # The API login is the seller login followed by "-api"
+        # (docs/cdiscount-api.md, Two API generations).
         return self.login.removesuffix("-api")
 
 

@@ -16,7 +16,8 @@ def rsps():
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
-    """The client must never wait in-process (Celery retries later, STYLE.md)."""
+    """The client must never wait in-process (Celery retries later,
+    docs/architecture.md, Retries)."""
 
     def refuse(seconds):
         raise AssertionError(f"time.sleep({seconds}) called")

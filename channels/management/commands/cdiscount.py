@@ -1,4 +1,5 @@
-"""`manage.py cdiscount COMMAND`: what admins click, for operators to script (PRODUCT.md §4).
+"""`manage.py cdiscount COMMAND`: what admins click, for operators to script
+(docs/architecture.md, Command line).
 
 Every subcommand runs the same forms and services as the pages, prints a one-line result (or
 JSON with --json), and exits non-zero on failure.

@@ -1,9 +1,9 @@
 """`make run`: migrate, make a demo company and login, then serve the app against the simulator.
 
 Starts the Cdiscount simulator, a worker, beat and the web server as child processes with the
-four Cdiscount URLs pointed at the simulator (PRODUCT.md §5), and stops them all together on
-Ctrl-C or as soon as one of them stops (a killed worker never leaves its beat behind).
-Notification mails are written as files under var/mail/ unless EMAIL_URL is set.
+four Cdiscount URLs pointed at the simulator (docs/architecture.md, Configuration), and stops them
+all together on Ctrl-C or as soon as one of them stops (a killed worker never leaves its beat
+behind). Notification mails are written as files under var/mail/ unless EMAIL_URL is set.
 """
 
 import ctypes
