@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -250,7 +251,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 if CELERY_BROKER_URL.startswith("filesystem"):
     for folder in _broker_folders.values():
         folder.mkdir(parents=True, exist_ok=True)
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Two queues by urgency (README, Queues): order download, fulfillment and token refresh on the
+# latency queue, so that a long offer upload or import on the bulk queue never delays them. A
+# worker takes one or both (`-Q`). CELERY_QUEUE, when set, names both (`<it>-latency`,
+# `<it>-bulk`): the tests give each session queues of its own that way.
+_queue_prefix = env.str("CELERY_QUEUE", default="cdiscount")
+CELERY_LATENCY_QUEUE = env.str("CELERY_LATENCY_QUEUE", default=f"{_queue_prefix}-latency")
+CELERY_BULK_QUEUE = env.str("CELERY_BULK_QUEUE", default=f"{_queue_prefix}-bulk")
+CELERY_TASK_QUEUES = [Queue(CELERY_LATENCY_QUEUE), Queue(CELERY_BULK_QUEUE)]
+CELERY_TASK_DEFAULT_QUEUE = CELERY_LATENCY_QUEUE
+# run_job goes to the queue of its job's kind (services/jobs.py JOB_QUEUES); the others here.
+CELERY_TASK_ROUTES = {
+    "channels.tasks.dispatch_scheduled": {"queue": CELERY_LATENCY_QUEUE},
+    "channels.tasks.poll_offer_package": {"queue": CELERY_BULK_QUEUE},
+    "channels.tasks.reap_stalled_jobs": {"queue": CELERY_BULK_QUEUE},
+    "channels.tasks.send_notification_digests": {"queue": CELERY_BULK_QUEUE},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -174,7 +174,8 @@ def worker_env(simulator_server, **extra: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "cdiscount_integration.settings_test",
         "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "CELERY_LATENCY_QUEUE": settings.CELERY_LATENCY_QUEUE,
+        "CELERY_BULK_QUEUE": settings.CELERY_BULK_QUEUE,
         **simulator_server.urls,
         **extra,
     }
@@ -191,7 +192,7 @@ def celery_worker_process(django_db_setup, simulator_server):
 
     worker = worker_start(
         env=worker_env(simulator_server),
-        queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+        queue=f"{settings.CELERY_LATENCY_QUEUE},{settings.CELERY_BULK_QUEUE}",
         log_path=ROOT / "var" / f"test-worker-{os.getpid()}.log",
     )
     yield worker

@@ -42,10 +42,9 @@ def test_a_worker_killed_mid_download_frees_the_account_within_the_heartbeat_win
     simulator.state.inject_fault("latency", count=50, seconds=1.0, path_contains="/orders")
     # This test's jobs go to workers of its own, never to the session's shared worker.
     queue = f"{settings.CELERY_TASK_DEFAULT_QUEUE}-killed"
+    run_job_task = current_app.tasks[jobs.RUN_JOB_TASK]
     monkeypatch.setattr(
-        jobs,
-        "job_queue",
-        lambda *, job_id: current_app.tasks[jobs.RUN_JOB_TASK].apply_async((job_id,), queue=queue),
+        jobs, "job_queue", lambda *, job_id, kind: run_job_task.apply_async((job_id,), queue=queue)
     )
     env = worker_env(simulator, JOB_HEARTBEAT_TIMEOUT="3")
     logs = ROOT / "var"

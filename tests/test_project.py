@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -71,10 +72,13 @@ def test_check_deploy_passes_with_production_settings():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.skipif(
+needs_compose = pytest.mark.skipif(
     shutil.which("docker-compose") is None and os.environ.get("CI") != "true",
     reason="docker-compose (Debian package) is not installed",
 )
+
+
+@needs_compose
 def test_docker_compose_file_is_valid_and_has_the_stack():
     result = subprocess.run(  # noqa: S603,S607
         ["docker-compose", "config", "--services"],
@@ -86,7 +90,27 @@ def test_docker_compose_file_is_valid_and_has_the_stack():
     )
     assert result.returncode == 0, result.stderr
     services = set(result.stdout.split())
-    assert {"web", "worker", "beat", "postgres", "redis"} <= services
+    assert {"web", "worker-latency", "worker-bulk", "beat", "postgres", "redis"} <= services
+
+
+@needs_compose
+def test_docker_compose_has_a_worker_per_queue_that_can_be_scaled():
+    result = subprocess.run(  # noqa: S603,S607
+        ["docker-compose", "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    for name, queue in (("worker-latency", "cdiscount-latency"), ("worker-bulk", "cdiscount-bulk")):
+        worker = services[name]
+        assert worker["command"][-2:] == ["-Q", queue]
+        assert "inspect ping" in " ".join(worker["healthcheck"]["test"])
+        # A fixed container name or a published port would stop `--scale worker-bulk=N`.
+        assert "container_name" not in worker and "ports" not in worker
 
 
 def test_french_translations_are_compiled():

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def worker_start(
     *, env: dict[str, str], queue: str, log_path: Path, startup_seconds: float = 60
 ) -> subprocess.Popen:
-    """A worker (solo pool) consuming `queue`, once it is ready; its output goes to log_path."""
+    """A worker (solo pool) consuming `queue` (names separated by commas), once it is ready; its
+    output goes to log_path."""
     log = log_path.open("w")
     worker = subprocess.Popen(  # noqa: S603
         [

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -53,6 +54,20 @@ CONTROL = {
     Job.Kind.FULFILLMENT_UPLOAD: "enable_order_fulfillment_upload",
 }
 
+# The queue each kind's run goes to, by the name of its setting (README, Queues): what a seller
+# waits on (orders in and accepted, tracking out, the token they need) never waits behind an
+# offer upload, a package poll or a CSV import.
+JOB_QUEUES = {
+    Job.Kind.TOKEN_REFRESH: "CELERY_LATENCY_QUEUE",
+    Job.Kind.ORDER_DOWNLOAD: "CELERY_LATENCY_QUEUE",
+    Job.Kind.FULFILLMENT_UPLOAD: "CELERY_LATENCY_QUEUE",
+    Job.Kind.ORDER_RESWEEP: "CELERY_BULK_QUEUE",
+    Job.Kind.INVENTORY_UPLOAD: "CELERY_BULK_QUEUE",
+    Job.Kind.OFFER_RECONCILIATION: "CELERY_BULK_QUEUE",
+    Job.Kind.PRODUCTS_IMPORT: "CELERY_BULK_QUEUE",
+    Job.Kind.SHIPMENTS_IMPORT: "CELERY_BULK_QUEUE",
+}
+
 # The Celery task that runs a job, found by name on the Celery app: channels.tasks imports the
 # services, so a service never imports it (the channels app registers the tasks at startup).
 RUN_JOB_TASK = "channels.tasks.run_job"
@@ -83,9 +98,10 @@ def accounts_due(kind: str) -> QuerySet[CdiscountAccount]:
     return accounts
 
 
-def job_queue(*, job_id: int) -> None:
-    """Hands the job to a worker."""
-    current_app.tasks[RUN_JOB_TASK].delay(job_id)
+def job_queue(*, job_id: int, kind: str) -> None:
+    """Hands the job to a worker listening on its kind's queue."""
+    queue = getattr(settings, JOB_QUEUES[kind])
+    current_app.tasks[RUN_JOB_TASK].apply_async((job_id,), queue=queue)
 
 
 def job_start(
@@ -118,7 +134,7 @@ def job_start(
             return JobStart(refusal=refusal)
         job = job_create(account=account, kind=kind, trigger=trigger, user=user, options=options)
         if not in_process:
-            transaction.on_commit(lambda: job_queue(job_id=job.pk))
+            transaction.on_commit(lambda: job_queue(job_id=job.pk, kind=job.kind))
     if in_process:
         job = job_run(job_id=job.pk)
     return JobStart(job=job)

@@ -112,10 +112,11 @@ class Command(BaseCommand):
         # Beat is a child of this command, not embedded in the worker (`worker --beat` forks it
         # from the worker, and a worker killed with SIGKILL leaves it running: a second
         # scheduler once the worker starts again). Here, when the worker stops, so does beat.
-        # The embedded broker is used unless CELERY_BROKER_URL is set.
-        children.append(
-            _spawn([*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"], env)
-        )
+        # The embedded broker is used unless CELERY_BROKER_URL is set. One worker takes both
+        # queues here (README, Queues).
+        queues = f"{settings.CELERY_LATENCY_QUEUE},{settings.CELERY_BULK_QUEUE}"
+        worker = [*celery, "worker", "--loglevel=INFO", "--pool=threads", "--concurrency=4"]
+        children.append(_spawn([*worker, "-Q", queues], env))
         children.append(
             _spawn(
                 [
