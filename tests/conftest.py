@@ -34,7 +34,9 @@ def csv_upload(django_capture_on_commit_callbacks, monkeypatch):
 
     from channels.services.jobs import job_run
 
-    monkeypatch.setattr("channels.tasks.run_job.delay", lambda job_id: job_run(job_id=job_id))
+    monkeypatch.setattr(
+        "channels.tasks.run_job.apply_async", lambda args, **options: job_run(job_id=args[0])
+    )
 
     def upload(client, url: str, content: bytes | None, name: str = "import.csv") -> str:
         data = {} if content is None else {"file": SimpleUploadedFile(name, content, "text/csv")}

@@ -35,7 +35,9 @@ GOOD = (HEADER + "".join(ROWS)).encode()
 def queued(monkeypatch):
     """Jobs handed to a worker, in order, without running them."""
     ids = []
-    monkeypatch.setattr("channels.tasks.run_job.delay", ids.append)
+    monkeypatch.setattr(
+        "channels.tasks.run_job.apply_async", lambda args, **options: ids.append(args[0])
+    )
     return ids
 
 

@@ -16,7 +16,9 @@ def test_download_orders_action_queues_a_job_after_commit(
     alice_client, acme, octopia_account, django_capture_on_commit_callbacks, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("channels.tasks.run_job.delay", lambda job_id: queued.append(job_id))
+    monkeypatch.setattr(
+        "channels.tasks.run_job.apply_async", lambda args, **options: queued.append(args[0])
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(
             reverse("channels:action_download_orders", args=[acme.pk]), follow=True
@@ -129,7 +131,9 @@ def test_scheduled_dispatch_queues_only_enabled_accounts_with_the_control_on(
     other.enable_order_download = False
     other.save()
     queued = []
-    monkeypatch.setattr("channels.tasks.run_job.delay", lambda job_id: queued.append(job_id))
+    monkeypatch.setattr(
+        "channels.tasks.run_job.apply_async", lambda args, **options: queued.append(args[0])
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert dispatch_scheduled(Job.Kind.ORDER_DOWNLOAD) == 1
     job = Job.objects.get(pk=queued[0])
