@@ -78,10 +78,9 @@ needs_compose = pytest.mark.skipif(
 )
 
 
-@needs_compose
-def test_docker_compose_file_is_valid_and_has_the_stack():
+def docker_compose_config(*args: str) -> str:
     result = subprocess.run(  # noqa: S603,S607
-        ["docker-compose", "config", "--services"],
+        ["docker-compose", "config", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -89,22 +88,18 @@ def test_docker_compose_file_is_valid_and_has_the_stack():
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    services = set(result.stdout.split())
+    return result.stdout
+
+
+@needs_compose
+def test_docker_compose_file_is_valid_and_has_the_stack():
+    services = set(docker_compose_config("--services").split())
     assert {"web", "worker-latency", "worker-bulk", "beat", "postgres", "redis"} <= services
 
 
 @needs_compose
 def test_docker_compose_has_a_worker_per_queue_that_can_be_scaled():
-    result = subprocess.run(  # noqa: S603,S607
-        ["docker-compose", "config"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    services = yaml.safe_load(result.stdout)["services"]
+    services = yaml.safe_load(docker_compose_config())["services"]
     for name, queue in (("worker-latency", "cdiscount-latency"), ("worker-bulk", "cdiscount-bulk")):
         worker = services[name]
         assert worker["command"][-2:] == ["-Q", queue]
