@@ -154,3 +154,39 @@ def test_no_page_scrolls_sideways_at_1366_px_in_english_or_french(
         context.close()
     assert [entry for entry in too_wide if entry[2] > 0] == []
     assert len(too_wide) == 2 * (len(pages) + 2)
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one readable line per element
+    (the rule, its impact, the element and what to fix)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{rule['id']} ({rule['impact']}): {node['target']} {node['failureSummary']!r}"
+        for rule in results.response["violations"]
+        if rule["impact"] in ("serious", "critical")
+        for node in rule["nodes"]
+    ]
+
+
+def test_every_page_passes_axe_in_english_and_french(
+    browser, live_server, simulator, acme, octopia_account, alice
+):
+    pages = seed(simulator, acme, octopia_account, alice)
+    found = []
+    for language in ("en", "fr"):
+        context = browser.new_context(locale=language, viewport=LAPTOP)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/login/")
+        found += [f"login [{language}] {line}" for line in serious_axe_violations(page)]
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", PASSWORD)
+        page.click("#login-button")
+        expect(page.locator(".topbar .user")).to_have_text("alice")
+        for name, path in pages.items():
+            page.goto(live_server.url + path)
+            found += [f"{name} [{language}] {line}" for line in serious_axe_violations(page)]
+        context.close()
+    assert not found, "axe-core found:\n" + "\n".join(found)
