@@ -180,6 +180,7 @@ def test_the_actions_menu_works_from_the_keyboard_alone(
 
     # The bell opens and closes the same way, with its list readable by a screen reader.
     bell = page.locator("#bell summary")
+    expect(bell).to_have_accessible_name("Notifications")
     bell.focus()
     page.keyboard.press("Enter")
     expect(bell).to_have_attribute("aria-expanded", "true")
