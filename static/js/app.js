@@ -1,9 +1,54 @@
-// Close an open Actions dropdown when clicking elsewhere; the menu itself needs no script.
+// Close an open dropdown (Actions, the bell) when clicking elsewhere.
 document.addEventListener("click", (event) => {
   for (const menu of document.querySelectorAll("details.dropdown[open]")) {
     if (!menu.contains(event.target)) menu.removeAttribute("open");
   }
 });
+
+// Dropdowns from the keyboard: Enter or Space on the button opens one with focus on its first
+// item, the arrow keys (and Home/End) move between items, Escape closes it and gives focus back
+// to the button; aria-expanded follows the open state.
+(function keyboardDropdowns() {
+  for (const menu of document.querySelectorAll("details.dropdown")) {
+    const button = menu.querySelector("summary");
+    const items = () => {
+      const named = menu.querySelectorAll('[role="menuitem"]');
+      return [...(named.length ? named : menu.querySelectorAll(".dropdown-menu a, .dropdown-menu button"))];
+    };
+    menu.addEventListener("toggle", () => {
+      button.setAttribute("aria-expanded", String(menu.open));
+      if (menu.open && document.activeElement === button && items().length) items()[0].focus();
+    });
+    menu.addEventListener("keydown", (event) => {
+      if ((event.key === "Enter" || event.key === " ") && event.target === button && !menu.open) {
+        // Opened here rather than by the browser's click so the first item has focus at once.
+        event.preventDefault();
+        menu.open = true;
+        if (items().length) items()[0].focus();
+        return;
+      }
+      if (event.key === "Escape" && menu.open) {
+        event.preventDefault();
+        menu.open = false;
+        button.focus();
+        return;
+      }
+      const moves = { ArrowDown: 1, ArrowUp: -1, Home: "first", End: "last" };
+      if (!(event.key in moves)) return;
+      event.preventDefault();
+      if (!menu.open) menu.open = true;
+      const list = items();
+      const at = list.indexOf(document.activeElement);
+      const move = moves[event.key];
+      let next;
+      if (move === "first") next = 0;
+      else if (move === "last") next = list.length - 1;
+      else if (at === -1) next = move === 1 ? 0 : list.length - 1;
+      else next = (at + move + list.length) % list.length;
+      list[next].focus();
+    });
+  }
+})();
 
 // A running job's page polls its status and updates in place; once it ends, the page reloads
 // once to show the final log (no reload loop).

@@ -102,6 +102,25 @@ def seed(simulator, acme, octopia_account, alice) -> dict[str, str]:
     }
 
 
+def every_page(browser, live_server, pages: dict[str, str]):
+    """The log-in page, then each of `pages` logged in as alice, at 1366 px in English then in
+    French: yields (page name, language, the Playwright page showing it)."""
+    for language in ("en", "fr"):
+        context = browser.new_context(locale=language, viewport=LAPTOP)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/login/")
+        yield "login", language, page
+        page.fill("#id_username", "alice")
+        page.fill("#id_password", PASSWORD)
+        page.click("#login-button")
+        expect(page.locator(".topbar .user")).to_have_text("alice")
+        for name, path in pages.items():
+            page.goto(live_server.url + path)
+            yield name, language, page
+        context.close()
+
+
 def overflow(page) -> int:
     """How many pixels the page is wider than the window, or a panel wider than its box (a
     table cut off behind a scroll bar); 0: nothing scrolls sideways."""
@@ -122,23 +141,10 @@ def test_no_page_scrolls_sideways_at_1366_px_in_english_or_french(
     pages = seed(simulator, acme, octopia_account, alice)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     too_wide = []
-    for language in ("en", "fr"):
-        context = browser.new_context(locale=language, viewport=LAPTOP)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{live_server.url}/login/")
-        shoot(page, f"login-{language}")
-        too_wide += [("login", language, overflow(page))]
-        page.fill("#id_username", "alice")
-        page.fill("#id_password", PASSWORD)
-        page.click("#login-button")
-        expect(page.locator(".topbar .user")).to_have_text("alice")
-        for name, path in pages.items():
-            page.goto(live_server.url + path)
-            expect(page.locator("html")).to_have_attribute("lang", language)
-            shoot(page, f"{name}-{language}")
-            too_wide.append((name, language, overflow(page)))
-        context.close()
+    for name, language, page in every_page(browser, live_server, pages):
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        shoot(page, f"{name}-{language}")
+        too_wide.append((name, language, overflow(page)))
     # Last, since the address stays locked: the lockout message.
     for language in ("en", "fr"):
         context = browser.new_context(locale=language, viewport=LAPTOP)
@@ -154,3 +160,27 @@ def test_no_page_scrolls_sideways_at_1366_px_in_english_or_french(
         context.close()
     assert [entry for entry in too_wide if entry[2] > 0] == []
     assert len(too_wide) == 2 * (len(pages) + 2)
+
+
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one readable line per element
+    (the rule, its impact, the element and what to fix)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{rule['id']} ({rule['impact']}): {node['target']} {node['failureSummary']!r}"
+        for rule in results.response["violations"]
+        if rule["impact"] in ("serious", "critical")
+        for node in rule["nodes"]
+    ]
+
+
+def test_every_page_passes_axe_in_english_and_french(
+    browser, live_server, simulator, acme, octopia_account, alice
+):
+    pages = seed(simulator, acme, octopia_account, alice)
+    found = []
+    for name, language, page in every_page(browser, live_server, pages):
+        found += [f"{name} [{language}] {line}" for line in serious_axe_violations(page)]
+    assert not found, "axe-core found:\n" + "\n".join(found)

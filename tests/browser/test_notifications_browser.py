@@ -24,6 +24,7 @@ def test_a_failed_job_is_seen_through_the_bell(
 
     log_in(page, live_server)
     expect(page.locator("#bell .bell-count")).to_have_text("2")  # failed, and retrying before
+    expect(page.locator("#bell summary")).to_have_accessible_name("Notifications 2")
     page.click("#bell summary")
     page.click(f"#bell >> text=Order download failed (job #{job.pk})")
     expect(page.locator("h1")).to_contain_text(f"#{job.pk}")

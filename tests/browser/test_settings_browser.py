@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from channels.models import CdiscountAccount
 from channels.simulator import DEMO_OCTOPIA
+from tests.browser.test_layout_browser import serious_axe_violations
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -136,3 +137,55 @@ def test_ship_an_order_from_its_page_and_see_it_confirmed(
     expect(page.locator("[data-field=upload_status]")).to_contain_text("Confirmed by Cdiscount")
     expect(page.locator("[data-field=status]")).to_have_text("Shipped")
     assert simulator.state.order("octopia", number)["status"] == "Shipped"
+
+
+def test_the_actions_menu_works_from_the_keyboard_alone(
+    page, live_server, simulator, alice, acme, octopia_account
+):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/companies/{acme.pk}/cdiscount/settings/")
+    button = page.locator("#actions-menu summary")
+    items = page.locator("#actions-menu [role=menuitem]")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    page.focus("#edit-button")
+
+    page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(items.first).to_be_focused()
+    assert serious_axe_violations(page) == []
+    page.keyboard.press("ArrowUp")
+    expect(items.last).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(items.first).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(items.first).to_be_hidden()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(button).to_be_focused()
+
+    page.keyboard.press("Space")
+    expect(items.first).to_have_text("Get Token")
+    expect(items.first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_contain_text("Token received")
+
+    button.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    expect(items.nth(1)).to_have_text("Test Token Validity")
+    expect(items.nth(1)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".messages")).to_contain_text("The token is valid")
+
+    # The bell opens and closes the same way, with its list readable by a screen reader.
+    bell = page.locator("#bell summary")
+    expect(bell).to_have_accessible_name("Notifications")
+    bell.focus()
+    page.keyboard.press("Enter")
+    expect(bell).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#notification-preferences-link")).to_be_focused()
+    assert serious_axe_violations(page) == []
+    page.keyboard.press("Escape")
+    expect(bell).to_have_attribute("aria-expanded", "false")
+    expect(bell).to_be_focused()
