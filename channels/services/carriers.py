@@ -31,7 +31,11 @@ def carriers_refresh(*, account: CdiscountAccount, client=None, when_stale: bool
     if when_stale and not carriers_stale(account=account):
         return False
     try:
-        carriers = (client or cdiscount_client_for(account)).list_carriers()
+        if client is not None:
+            carriers = client.list_carriers()
+        else:  # a client of its own, whose HTTP session closes with it
+            with cdiscount_client_for(account) as own:
+                carriers = own.list_carriers()
     except errors.CdiscountError as exc:
         logger.warning("account %s: carrier list not refreshed: %s", account.pk, type(exc).__name__)
         return False
