@@ -1,6 +1,7 @@
 """The request log: what the client sent, in order, for tests to assert on."""
 
 import base64
+import time
 from datetime import datetime
 
 import requests
@@ -102,7 +103,14 @@ def test_log_lines_carry_no_secrets(simulator, caplog):
     octopia_get(simulator, "/sellers", token)
     marketplace_token(simulator)
 
-    messages = "\n".join(record.getMessage() for record in caplog.records)
+    # The server thread logs a request once its answer is sent: wait for the line to land.
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        messages = "\n".join(record.getMessage() for record in caplog.records)
+        logged = "GET /seller/v2/sellers" in messages and "httpIssue.svc" in messages
+        if logged or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert "GET /seller/v2/sellers -> 200" in messages
     for secret in ("demo-secret", "demo-password", token, "realm="):
         assert secret not in messages
